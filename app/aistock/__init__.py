@@ -1,0 +1,3 @@
+"""AIstock Workstation."""
+
+__version__ = "0.1.0"
