@@ -1,0 +1,66 @@
+"""The local SQLite store: one database file per workstation home, versioned by Alembic.
+
+Open it with :func:`open_store`; it locks the home, refuses files it must not touch (locked,
+corrupt, or written by a newer AIstock), backs up before upgrading, and migrates to the newest
+schema. This package imports only ``aistock.core`` of our own code and never Qt.
+"""
+
+from __future__ import annotations
+
+from aistock.core.errors import StoreError
+from aistock.store.engine import BUSY_TIMEOUT_MS, create_sqlite_engine, sqlite_url
+from aistock.store.errors import (
+    NewerSchemaError,
+    StoreClosedError,
+    StoreCorruptError,
+    StoreLockedError,
+    StoreMigrationError,
+)
+from aistock.store.home import HOME_ENV_VAR, WorkstationHome, default_home_root, resolve_home
+from aistock.store.journal import JournalRepository
+from aistock.store.jsontypes import JsonInput, JsonValue
+from aistock.store.schema import alembic_config, current_revision, head_revision
+from aistock.store.settings import SettingsRepository
+from aistock.store.store import Store, backup_database, open_store
+from aistock.store.tables import (
+    STORE_TABLES,
+    DataSourceRecord,
+    Instrument,
+    JournalEntry,
+    Setting,
+    UTCDateTime,
+    utc_now,
+)
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "HOME_ENV_VAR",
+    "STORE_TABLES",
+    "DataSourceRecord",
+    "Instrument",
+    "JournalEntry",
+    "JournalRepository",
+    "JsonInput",
+    "JsonValue",
+    "NewerSchemaError",
+    "Setting",
+    "SettingsRepository",
+    "Store",
+    "StoreClosedError",
+    "StoreCorruptError",
+    "StoreError",
+    "StoreLockedError",
+    "StoreMigrationError",
+    "UTCDateTime",
+    "WorkstationHome",
+    "alembic_config",
+    "backup_database",
+    "create_sqlite_engine",
+    "current_revision",
+    "default_home_root",
+    "head_revision",
+    "open_store",
+    "resolve_home",
+    "sqlite_url",
+    "utc_now",
+]

@@ -104,8 +104,8 @@ def generate_daily(
             suspended[s:e, j] = True
         for s, e in p.st_periods:
             is_st[s:e, j] = True
-        for day, cash, ratio in p.ex_dates:
-            cash_div[day, j], bonus[day, j] = cash, ratio
+        for ex_day, cash, ratio in p.ex_dates:
+            cash_div[ex_day, j], bonus[ex_day, j] = cash, ratio
 
     nan = np.full(shape, np.nan)
     out = {k: nan.copy() for k in ("open", "high", "low", "close", "vwap", "volume", "amount")}
@@ -118,9 +118,7 @@ def generate_daily(
     days_listed = np.array([0 if p.is_new_listing else 10_000 for p in profiles], dtype=np.int64)
     recent = np.zeros((5, n))  # last five daily returns, for the reversal term
     no_limit_days = np.array([_NO_LIMIT_DAYS.get(p.board, 5) for p in profiles])
-    delist_drift = np.array(
-        [-0.004 if p.delist_index is not None else 0.0 for p in profiles]
-    )
+    delist_drift = np.array([-0.004 if p.delist_index is not None else 0.0 for p in profiles])
 
     for t, day in enumerate(sessions):
         trading = listed[t] & ~suspended[t]
@@ -170,7 +168,9 @@ def generate_daily(
         turnover = np.array([p.turnover for p in profiles]) * np.exp(volume_noise[t]) * activity
         turnover = np.where(at_limit & ~first_days, turnover * 0.35, turnover)
         turnover = np.where(debut, 0.6, turnover)
-        shares = np.maximum(np.round(turnover * np.array([p.float_shares for p in profiles]) / 100.0), 1) * 100
+        shares = (
+            np.maximum(np.round(turnover * np.array([p.float_shares for p in profiles]) / 100.0), 1) * 100
+        )
 
         for key, value in (("open", o), ("high", h), ("low", lw), ("close", c), ("vwap", vwap)):
             out[key][t] = np.where(trading, value, np.nan)

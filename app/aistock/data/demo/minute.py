@@ -108,6 +108,13 @@ def generate_minutes(
         amt = vol * typical
         amt *= np.where(amt.sum(axis=0) > 0, amount[d, valid] / np.maximum(amt.sum(axis=0), 1e-9), 1.0)
         rows = slice(d * m, (d + 1) * m)
-        for key, value in (("open", mo), ("high", mh), ("low", ml), ("close", mc), ("volume", vol), ("amount", amt)):
+        for key, value in (
+            ("open", mo),
+            ("high", mh),
+            ("low", ml),
+            ("close", mc),
+            ("volume", vol),
+            ("amount", amt),
+        ):
             out[key][rows, valid] = value
     return MinuteBars(**out)

@@ -158,7 +158,10 @@ def build_universe(rng: np.random.Generator, stocks: int, days: int) -> list[Sto
                     board=board,
                     industry=industry,
                     beta=float(rng.uniform(0.6, 1.4)),
-                    volatility=float(rng.uniform(0.012, 0.03) * (1.3 if board in (Board.CHINEXT, Board.STAR, Board.BJ) else 1.0)),
+                    volatility=float(
+                        rng.uniform(0.012, 0.03)
+                        * (1.3 if board in (Board.CHINEXT, Board.STAR, Board.BJ) else 1.0)
+                    ),
                     first_price=float(np.round(np.exp(rng.uniform(np.log(3.0), np.log(90.0))), 2)),
                     float_shares=float(np.exp(rng.uniform(np.log(2e8), np.log(8e9)))),
                     turnover=float(rng.uniform(0.004, 0.03)),

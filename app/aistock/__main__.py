@@ -1,0 +1,3 @@
+from aistock.cli import main
+
+main()

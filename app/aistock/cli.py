@@ -1,0 +1,222 @@
+"""The ``aistock`` command: the workstation's door for people and for scripts.
+
+``aistock demo`` is the first thing a new user runs; the other commands are the headless halves
+of what the window does, so that every job can also run in a terminal or a scheduled task.
+Errors the workstation raises on purpose (:class:`AistockError`) are printed as what went wrong
+and how to fix it — never as a traceback — and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from aistock import __version__
+from aistock.core.errors import AistockError
+
+app = typer.Typer(
+    name="aistock",
+    help="AIstock Workstation — A-share research reproduction, strategy preview and supervised trading.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+data_app = typer.Typer(help="Market data: build the demo market, inspect providers.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+console = Console()
+err_console = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Workstation home directory (default: AISTOCK_HOME or the user data dir)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"aistock {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """AIstock Workstation."""
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+@app.command()
+def demo(
+    home: HomeOption = None,
+    headless: Annotated[
+        bool, typer.Option(help="Prepare the demo world and print a summary; no window.")
+    ] = False,
+    lang: Annotated[str, typer.Option(help="UI language: zh_CN (default) or en.")] = "zh_CN",
+    rebuild: Annotated[bool, typer.Option(help="Rebuild the demo market even if one exists.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 7,
+    stocks: Annotated[int, typer.Option(help="Number of synthetic stocks.")] = 300,
+    days: Annotated[int, typer.Option(help="Trading days of daily history.")] = 1200,
+) -> None:
+    """Open the workstation on its embedded demo world (built on first run)."""
+    from aistock.store import open_store, resolve_home
+    from aistock.workflows.demo_world import DemoSettings, prepare_demo_world
+
+    workstation_home = resolve_home(home).ensure()
+    with open_store(workstation_home) as store:
+        if store.backup_path is not None:
+            console.print(f"Database upgraded to schema {store.revision}; backup: {store.backup_path}")
+        with _progress() as bar:
+            task = bar.add_task("Preparing the demo world", total=1.0)
+
+            def report(stage: str, fraction: float) -> None:
+                bar.update(task, completed=fraction, description=f"Demo market: {stage}")
+
+            world = prepare_demo_world(
+                workstation_home,
+                store,
+                DemoSettings(seed=seed, stocks=stocks, days=days),
+                rebuild=rebuild,
+                progress=report,
+            )
+            bar.update(task, completed=1.0, description="Demo world ready")
+        if headless:
+            _print_world(world, store.path, store.revision)
+            return
+        exit_code = _open_window(world, store.path, lang)
+    raise typer.Exit(exit_code)
+
+
+def _print_world(world: object, database: Path, revision: str) -> None:
+    from aistock.workflows.demo_world import DemoWorld
+
+    assert isinstance(world, DemoWorld)
+    m = world.manifest
+    table = Table(title="AIstock demo world", show_header=False)
+    table.add_row("home", str(world.home.root))
+    table.add_row("database", f"{database} (schema {revision})")
+    table.add_row("market data", f"{world.provider_dir} ({'built now' if world.built_now else 'reused'})")
+    table.add_row("stocks", str(m.stocks))
+    table.add_row("trading days", f"{m.days} ({m.start} … {m.end})")
+    table.add_row("minute bars", f"last {m.minute_days} days from {m.minute_start}")
+    table.add_row("indices", ", ".join(m.indices))
+    table.add_row("instruments in store", str(world.instruments))
+    for line in world.summary_lines()[3:]:
+        table.add_row("", line)
+    console.print(table)
+
+
+def _open_window(world: object, database: Path, lang: str) -> int:
+    from aistock.core.modes import AccountMode
+    from aistock.ui.app import run_workstation
+    from aistock.ui.shell_info import ShellInfo
+    from aistock.workflows.demo_world import DemoWorld
+
+    assert isinstance(world, DemoWorld)
+    m = world.manifest
+    info = ShellInfo(
+        data_source_label=f"演示行情 demo · {m.stocks} · {m.start}…{m.end}",
+        account_mode=AccountMode.PREVIEW,
+        home_dir=world.home.root,
+        database_path=database,
+        provider_dir=world.provider_dir,
+        summary_lines=tuple(world.summary_lines()),
+        data_as_of=m.end_date,
+    )
+    return run_workstation(
+        info, world.calendar(), language=lang, settings_path=world.home.root / "workstation.ini"
+    )
+
+
+@data_app.command("build-demo")
+def build_demo(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the qlib provider into (replaced).")],
+    seed: Annotated[int, typer.Option(help="Seed: the same seed and end date give the same bytes.")] = 7,
+    stocks: Annotated[int, typer.Option(help="Number of synthetic stocks (>= 10).")] = 300,
+    days: Annotated[int, typer.Option(help="Trading days of daily history (>= 60).")] = 1200,
+    minute_days: Annotated[int, typer.Option(help="Most recent days that also get 1-minute bars.")] = 20,
+    end: Annotated[
+        str | None, typer.Option(help="Last trading day, YYYY-MM-DD (default: the last completed session).")
+    ] = None,
+) -> None:
+    """Write the synthetic A-share market as a qlib provider directory."""
+    from aistock.data.demo_market import build_demo_market
+
+    end_date = _parse_date(end, "--end") if end else None
+    with _progress() as bar:
+        task = bar.add_task("Building the demo market", total=1.0)
+        manifest = build_demo_market(
+            out,
+            seed=seed,
+            stocks=stocks,
+            days=days,
+            end=end_date,
+            minute_days=minute_days,
+            progress=lambda stage, f: bar.update(task, completed=f, description=f"Demo market: {stage}"),
+        )
+    console.print(
+        f"Built {manifest.stocks} stocks × {manifest.days} days ({manifest.start} … {manifest.end}) "
+        f"into {out} in {manifest.build_seconds:.1f} s"
+    )
+
+
+@app.command()
+def info(home: HomeOption = None) -> None:
+    """Show where this workstation keeps its data and what its database holds."""
+    from sqlmodel import select
+
+    from aistock.store import DataSourceRecord, Instrument, open_store, resolve_home
+
+    workstation_home = resolve_home(home).ensure()
+    with open_store(workstation_home) as store, store.session() as session:
+        sources = session.exec(select(DataSourceRecord)).all()
+        instruments = len(session.exec(select(Instrument.code)).all())
+        table = Table(title="AIstock workstation", show_header=False)
+        table.add_row("version", __version__)
+        table.add_row("home", str(workstation_home.root))
+        table.add_row("database", f"{store.path} (schema {store.revision})")
+        table.add_row("instruments", str(instruments))
+        for source in sources:
+            table.add_row(f"data source '{source.name}'", f"{source.kind}: {source.location}")
+        console.print(table)
+
+
+def _parse_date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise AistockError(f"{option} {text!r} is not a date", "write dates as YYYY-MM-DD") from None
+
+
+def main() -> None:
+    """Console-script entry: run the app, turning our errors into a readable message."""
+    try:
+        app()
+    except AistockError as error:
+        err_console.print(f"[bold red]error:[/] {error.what}")
+        if error.fix:
+            err_console.print(f"[bold]fix:[/] {error.fix}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""Prepare the embedded demo world inside a workstation home.
+
+A fresh install has no market data, no RD-Agent export and no broker. The demo world fills all
+three roles with things the workstation ships or generates, so that the very first launch shows
+a working product. This workflow builds the demo market once (later launches reuse it), records
+it as a data source in the store, and loads its instrument master, so the rest of the app finds
+demo data exactly where it would find real data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sqlmodel import select
+
+from aistock.core.calendar import TradingCalendar
+from aistock.data.demo_market import (
+    GENERATOR_VERSION,
+    DemoManifest,
+    build_demo_market,
+    load_demo_manifest,
+)
+from aistock.data.qlib_provider import QlibProviderSource
+from aistock.data.service import DataService
+from aistock.store import DataSourceRecord, Instrument, Store, WorkstationHome, utc_now
+
+DEMO_SOURCE_NAME = "demo"
+
+ProgressCallback = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """How big a demo world to build (the defaults suit a laptop: ~2–3 s, ~70 MB)."""
+
+    seed: int = 7
+    stocks: int = 300
+    days: int = 1200
+    minute_days: int = 20
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    """A prepared demo world: where it lives and what it holds."""
+
+    home: WorkstationHome
+    manifest: DemoManifest
+    built_now: bool
+    instruments: int
+
+    @property
+    def provider_dir(self) -> Path:
+        return self.home.demo_provider_dir
+
+    def data_service(self) -> DataService:
+        return DataService(QlibProviderSource(self.provider_dir))
+
+    def calendar(self) -> TradingCalendar:
+        """The demo days plus the exchange calendar around them (for the session clock)."""
+        manifest = self.manifest
+        days = TradingCalendar.xshg(
+            manifest.start_date, max(manifest.end_date, dt.date.today()) + dt.timedelta(days=30)
+        )
+        return days
+
+    def summary_lines(self) -> list[str]:
+        m = self.manifest
+        c = m.counts
+        return [
+            f"stocks: {m.stocks}  indices: {', '.join(m.indices)}",
+            f"daily bars: {m.start} … {m.end} ({m.days} sessions)",
+            f"minute bars: last {m.minute_days} sessions from {m.minute_start or '—'}",
+            f"limit-up days {c.get('limit_up_days', 0)}, limit-down days {c.get('limit_down_days', 0)}, "
+            f"suspended stock-days {c.get('suspended_days', 0)}",
+            f"ST names {c.get('st_stocks', 0)}, new listings {c.get('new_listings', 0)}, "
+            f"delistings {c.get('delistings', 0)}, ex-dividend events {c.get('ex_dividend_events', 0)}",
+            f"seed {m.seed}, generator v{m.generator_version}, built in {m.build_seconds:.1f} s",
+        ]
+
+
+def _needs_build(manifest: DemoManifest | None, settings: DemoSettings) -> bool:
+    if manifest is None or manifest.generator_version != GENERATOR_VERSION:
+        return True
+    wanted = (settings.seed, settings.stocks, settings.days, settings.minute_days)
+    have = (manifest.seed, manifest.stocks, manifest.days, manifest.minute_days)
+    if wanted != have:
+        return True
+    return settings.end is not None and settings.end.isoformat() != manifest.end
+
+
+def prepare_demo_world(
+    home: WorkstationHome,
+    store: Store,
+    settings: DemoSettings | None = None,
+    *,
+    rebuild: bool = False,
+    progress: ProgressCallback | None = None,
+) -> DemoWorld:
+    """Build the demo market if needed, then register it and its instruments in the store."""
+    settings = settings or DemoSettings()
+    provider = home.demo_provider_dir
+    manifest = load_demo_manifest(provider)
+    built_now = rebuild or _needs_build(manifest, settings)
+    if built_now:
+        manifest = build_demo_market(
+            provider,
+            seed=settings.seed,
+            stocks=settings.stocks,
+            days=settings.days,
+            end=settings.end,
+            minute_days=settings.minute_days,
+            progress=progress,
+        )
+    assert manifest is not None
+    count = _register(store, provider, manifest)
+    return DemoWorld(home=home, manifest=manifest, built_now=built_now, instruments=count)
+
+
+def _register(store: Store, provider: Path, manifest: DemoManifest) -> int:
+    """Record the demo source and upsert its instrument master (idempotent)."""
+    source = QlibProviderSource(provider)
+    end = manifest.end_date
+    codes = [span.code for span in source.instruments("all")] + list(manifest.indices)
+    now = utc_now()
+    with store.session() as session:
+        record = session.exec(
+            select(DataSourceRecord).where(DataSourceRecord.name == DEMO_SOURCE_NAME)
+        ).first()
+        if record is None:
+            record = DataSourceRecord(name=DEMO_SOURCE_NAME, kind="demo", location=str(provider))
+        record.location = str(provider)
+        record.details_json = json.dumps(asdict(manifest), ensure_ascii=False)
+        record.built_at = now
+        session.add(record)
+        existing = {row.code: row for row in session.exec(select(Instrument)).all()}
+        for code in dict.fromkeys(codes):
+            info = source.instrument_info(code, on=end)
+            row = existing.get(info.code) or Instrument(
+                code=info.code, name=info.name, board=info.board.value, kind=info.kind.value
+            )
+            row.name = info.name
+            row.board = info.board.value
+            row.kind = info.kind.value
+            row.list_date = info.list_date
+            row.delist_date = info.delist_date
+            row.is_st = info.is_st
+            row.updated_at = now
+            session.add(row)
+        session.commit()
+    return len(dict.fromkeys(codes))
