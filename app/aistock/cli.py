@@ -71,7 +71,9 @@ def demo(
     headless: Annotated[
         bool, typer.Option(help="Prepare the demo world and print a summary; no window.")
     ] = False,
-    lang: Annotated[str, typer.Option(help="UI language: zh_CN (default) or en.")] = "zh_CN",
+    lang: Annotated[
+        str | None, typer.Option(help="UI language: zh_CN or en (default: the last choice, else Chinese).")
+    ] = None,
     rebuild: Annotated[bool, typer.Option(help="Rebuild the demo market even if one exists.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic market.")] = 7,
     stocks: Annotated[int, typer.Option(help="Number of synthetic stocks.")] = 300,
@@ -125,7 +127,7 @@ def _print_world(world: object, database: Path, revision: str) -> None:
     console.print(table)
 
 
-def _open_window(world: object, database: Path, lang: str) -> int:
+def _open_window(world: object, database: Path, lang: str | None) -> int:
     from aistock.core.modes import AccountMode
     from aistock.ui.app import run_workstation
     from aistock.ui.shell_info import ShellInfo

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from aistock.core.errors import AistockError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+XSHG_FIRST_SESSION = dt.date(2005, 1, 4)  # the earliest day we ask exchange_calendars for
 
 
 class CalendarError(AistockError, ValueError):
@@ -88,7 +89,7 @@ def _xshg_known_sessions() -> tuple[tuple[dt.date, ...], dt.date]:
 
     cal_cls = type(xcals.get_calendar("XSHG"))
     bound = cal_cls.bound_max()
-    calendar = xcals.get_calendar("XSHG", start="2005-01-04", end=bound)
+    calendar = xcals.get_calendar("XSHG", start=XSHG_FIRST_SESSION.isoformat(), end=bound)
     sessions = tuple(ts.date() for ts in calendar.sessions)
     return sessions, bound.date()
 

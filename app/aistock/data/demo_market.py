@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from aistock.core.calendar import SHANGHAI, TradingCalendar, minute_bar_starts
+from aistock.core.calendar import SHANGHAI, XSHG_FIRST_SESSION, TradingCalendar, minute_bar_starts
 from aistock.core.codes import CSI300, SSE_COMPOSITE, Board, Exchange
 from aistock.core.errors import DataError
 from aistock.data import qlib_format as qf
@@ -95,7 +95,10 @@ def last_completed_session(now: dt.datetime | None = None) -> dt.date:
 def _sessions(end: dt.date, days: int) -> tuple[tuple[dt.date, ...], tuple[dt.date, ...]]:
     """``days`` sessions ending on or before ``end``, and the future sessions after them."""
     span = dt.timedelta(days=int(days * 1.6) + 60)
-    calendar = TradingCalendar.xshg(end - span, end + dt.timedelta(days=FUTURE_SESSIONS * 2 + 30))
+    if end < XSHG_FIRST_SESSION:
+        raise DataError(f"only 0 trading days exist before {end}", f"choose an --end after {XSHG_FIRST_SESSION}")
+    start = max(end - span, XSHG_FIRST_SESSION)
+    calendar = TradingCalendar.xshg(start, end + dt.timedelta(days=FUTURE_SESSIONS * 2 + 30))
     past = calendar.between(calendar.first, end)
     if len(past) < days:
         raise DataError(
