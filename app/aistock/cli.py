@@ -129,6 +129,9 @@ def _print_world(world: object, database: Path, revision: str) -> None:
 
 def _open_window(world: object, database: Path, lang: str | None) -> int:
     from aistock.core.modes import AccountMode
+    from aistock.ui.display_check import check_display
+
+    check_display()  # before Qt: a missing X library would otherwise abort the process
     from aistock.ui.app import run_workstation
     from aistock.ui.shell_info import ShellInfo
     from aistock.workflows.demo_world import DemoWorld
@@ -141,8 +144,8 @@ def _open_window(world: object, database: Path, lang: str | None) -> int:
         home_dir=world.home.root,
         database_path=database,
         provider_dir=world.provider_dir,
-        summary_lines=tuple(world.summary_lines()),
         data_as_of=m.end_date,
+        demo_facts=world.facts(),
     )
     return run_workstation(
         info, world.calendar(), language=lang, settings_path=world.home.root / "workstation.ini"

@@ -9,6 +9,33 @@
     </message>
 </context>
 <context>
+    <name>DemoSummary</name>
+    <message>
+        <source>Synthetic market: {stocks} stocks on every board; indices {indices}</source>
+        <translation>合成市场：{stocks} 只股票，覆盖全部板块；指数 {indices}</translation>
+    </message>
+    <message>
+        <source>Daily bars {start} … {end} ({days} sessions)</source>
+        <translation>日线 {start} … {end}（{days} 个交易日）</translation>
+    </message>
+    <message>
+        <source>Minute bars for the last {minute_days} sessions</source>
+        <translation>最近 {minute_days} 个交易日的 1 分钟线</translation>
+    </message>
+    <message>
+        <source>Limit-up days {limit_up_days}, limit-down days {limit_down_days}, suspended stock-days {suspended_days}</source>
+        <translation>涨停 {limit_up_days} 次，跌停 {limit_down_days} 次，停牌 {suspended_days} 股·日</translation>
+    </message>
+    <message>
+        <source>ST names {st_stocks}, new listings {new_listings}, delistings {delistings}, ex-dividend events {ex_dividend_events}</source>
+        <translation>ST 股 {st_stocks} 只，新股 {new_listings} 只，退市 {delistings} 只，除权除息 {ex_dividend_events} 次</translation>
+    </message>
+    <message>
+        <source>Seed {seed}, generator v{generator_version}, built in {build_seconds} s</source>
+        <translation>随机种子 {seed}，生成器 v{generator_version}，耗时 {build_seconds} 秒</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Overview</source>

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from aistock import __version__
 from aistock.ui.badges import mode_banner_style
+from aistock.ui.demo_summary import demo_summary_lines
 from aistock.ui.shell_info import ShellInfo
 from aistock.ui.texts import mode_description, mode_name
 
@@ -158,7 +159,10 @@ class OverviewPage(QScrollArea):
         box = QGroupBox(QCoreApplication.translate("Overview", "Summary"))
         column = QVBoxLayout(box)
         column.setSpacing(4)
-        lines = info.summary_lines or (QCoreApplication.translate("Overview", "Nothing to report yet."),)
+        lines = info.summary_lines
+        if info.demo_facts is not None:
+            lines = demo_summary_lines(info.demo_facts) + lines
+        lines = lines or (QCoreApplication.translate("Overview", "Nothing to report yet."),)
         for line in lines:
             label = _value_label(line, "overviewSummaryLine")
             column.addWidget(label)

@@ -8,6 +8,7 @@ them over in one immutable bundle. No Qt here, so it can be built anywhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,3 +34,4 @@ class ShellInfo:
     provider_dir: Path | None = None
     summary_lines: tuple[str, ...] = ()
     data_as_of: date | None = None
+    demo_facts: Mapping[str, object] | None = None  # worded by aistock.ui.demo_summary

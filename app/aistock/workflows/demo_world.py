@@ -68,6 +68,22 @@ class DemoWorld:
         )
         return days
 
+    def facts(self) -> dict[str, object]:
+        """The manifest's numbers, flat, for views that word them in their own language."""
+        m = self.manifest
+        return {
+            **m.counts,
+            "stocks": m.stocks,
+            "indices": ", ".join(m.indices),
+            "start": m.start,
+            "end": m.end,
+            "days": m.days,
+            "minute_days": m.minute_days,
+            "seed": m.seed,
+            "generator_version": m.generator_version,
+            "build_seconds": m.build_seconds,
+        }
+
     def summary_lines(self) -> list[str]:
         m = self.manifest
         c = m.counts
