@@ -20,7 +20,9 @@ def test_no_display_points_at_headless() -> None:
 
 def test_missing_x_libraries_are_named_with_their_packages(monkeypatch: pytest.MonkeyPatch) -> None:
     present = {"xcb-icccm", "xcb-keysyms", "xcb-image", "xcb-render-util", "xcb-shape", "xkbcommon-x11"}
-    monkeypatch.setattr(display_check.ctypes.util, "find_library", lambda name: name if name in present else None)
+    monkeypatch.setattr(
+        display_check.ctypes.util, "find_library", lambda name: name if name in present else None
+    )
     with pytest.raises(DisplayUnavailable) as info:
         check_display("linux", {"DISPLAY": ":0"})
     assert "libxcb-cursor0" in str(info.value) and "apt-get install libxcb-cursor0" in str(info.value)

@@ -41,7 +41,8 @@ def test_changed_settings_rebuild(tmp_path: Path) -> None:
     home = WorkstationHome(tmp_path / "home").ensure()
     with open_store(home) as store:
         prepare_demo_world(home, store, SMALL)
-        bigger = prepare_demo_world(home, store, DemoSettings(seed=3, stocks=30, days=120, minute_days=2,
-                                                              end=dt.date(2025, 11, 21)))
+        bigger = prepare_demo_world(
+            home, store, DemoSettings(seed=3, stocks=30, days=120, minute_days=2, end=dt.date(2025, 11, 21))
+        )
         assert bigger.built_now and bigger.manifest.stocks == 30
         assert prepare_demo_world(home, store, SMALL, rebuild=True).built_now

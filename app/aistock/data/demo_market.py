@@ -96,7 +96,9 @@ def _sessions(end: dt.date, days: int) -> tuple[tuple[dt.date, ...], tuple[dt.da
     """``days`` sessions ending on or before ``end``, and the future sessions after them."""
     span = dt.timedelta(days=int(days * 1.6) + 60)
     if end < XSHG_FIRST_SESSION:
-        raise DataError(f"only 0 trading days exist before {end}", f"choose an --end after {XSHG_FIRST_SESSION}")
+        raise DataError(
+            f"only 0 trading days exist before {end}", f"choose an --end after {XSHG_FIRST_SESSION}"
+        )
     start = max(end - span, XSHG_FIRST_SESSION)
     calendar = TradingCalendar.xshg(start, end + dt.timedelta(days=FUTURE_SESSIONS * 2 + 30))
     past = calendar.between(calendar.first, end)
@@ -201,7 +203,9 @@ def build_demo_market(
 
     report("indices", 0.35)
     shares = np.array([p.float_shares for p in profiles])
-    sh_members = np.broadcast_to(np.array([p.code.exchange is Exchange.SH for p in profiles]), bars.close.shape)
+    sh_members = np.broadcast_to(
+        np.array([p.code.exchange is Exchange.SH for p in profiles]), bars.close.shape
+    )
     csi_members = _csi300_members(bars, profiles, max(10, stocks // 3))
     indices: dict[str, IndexBars] = {
         SSE_COMPOSITE.qlib: cap_weighted_index(rng, bars, shares, sh_members & bars.listed, 3000.0),
@@ -308,18 +312,31 @@ def _write_minutes(
     stamps = [dt.datetime.combine(day, t) for day in days for t in minute_bar_starts()]
     qf.write_calendar(provider, stamps, qf.MINUTE)
     stock_minutes = generate_minutes(
-        rng, bars.open[rows], bars.high[rows], bars.low[rows], bars.close[rows], bars.volume[rows], bars.amount[rows]
+        rng,
+        bars.open[rows],
+        bars.high[rows],
+        bars.low[rows],
+        bars.close[rows],
+        bars.volume[rows],
+        bars.amount[rows],
     )
     day_factor = np.repeat(factor[rows], len(minute_bar_starts()), axis=0)
     for j, profile in enumerate(profiles):
         _write_minute_columns(provider, profile.code.qlib, stock_minutes, j, day_factor[:, j])
     for qlib_code, index in indices.items():
+
         def col(a: F64) -> F64:
             return a[rows][:, None]
 
         index_minutes = generate_minutes(
-            rng, col(index.open), col(index.high), col(index.low), col(index.close),
-            col(index.volume), col(index.amount), tick=None,
+            rng,
+            col(index.open),
+            col(index.high),
+            col(index.low),
+            col(index.close),
+            col(index.volume),
+            col(index.amount),
+            tick=None,
         )
         _write_minute_columns(provider, qlib_code, index_minutes, 0, np.ones(len(stamps)))
     return days[0].isoformat()
@@ -355,9 +372,19 @@ def _write_metadata(
             )
             delisted = sessions[p.delist_index].isoformat() if p.delist_index is not None else ""
             writer.writerow(
-                [p.code.canonical, p.name, p.board.value, "stock", INDUSTRIES[p.industry], listed.isoformat(), delisted]
+                [
+                    p.code.canonical,
+                    p.name,
+                    p.board.value,
+                    "stock",
+                    INDUSTRIES[p.industry],
+                    listed.isoformat(),
+                    delisted,
+                ]
             )
-        writer.writerow([SSE_COMPOSITE.canonical, "上证指数", Board.INDEX.value, "index", "", "1991-07-15", ""])
+        writer.writerow(
+            [SSE_COMPOSITE.canonical, "上证指数", Board.INDEX.value, "index", "", "1991-07-15", ""]
+        )
         writer.writerow([CSI300.canonical, "沪深300", Board.INDEX.value, "index", "", "2005-04-08", ""])
     with (meta / "st_periods.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
