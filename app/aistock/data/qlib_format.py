@@ -35,9 +35,9 @@ METADATA_DIR = "aistock"
 BIN_DTYPE = np.dtype("<f4")
 
 # Windows cannot hold these as directory names; qlib prefixes them.
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {
-    f"lpt{i}" for i in range(10)
-}
+_WINDOWS_RESERVED = (
+    {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
+)
 
 
 def feature_dir_name(qlib_code: str) -> str:
@@ -75,9 +75,7 @@ def write_calendar(
     return path
 
 
-def write_instruments(
-    provider: Path, market: str, spans: Iterable[tuple[str, dt.date, dt.date]]
-) -> Path:
+def write_instruments(provider: Path, market: str, spans: Iterable[tuple[str, dt.date, dt.date]]) -> Path:
     """Write a market file; one instrument may appear on several lines (several spans)."""
     path = instruments_path(provider, market)
     path.parent.mkdir(parents=True, exist_ok=True)
