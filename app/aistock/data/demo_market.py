@@ -28,8 +28,9 @@ from aistock.core.calendar import SHANGHAI, XSHG_FIRST_SESSION, TradingCalendar,
 from aistock.core.codes import CSI300, SSE_COMPOSITE, Board, Exchange
 from aistock.core.errors import DataError
 from aistock.data import qlib_format as qf
-from aistock.data.demo.daily import DailyBars, IndexBars, cap_weighted_index, generate_daily
-from aistock.data.demo.minute import MinuteBars, generate_minutes
+from aistock.data.demo.bars import Bars
+from aistock.data.demo.daily import DailyBars, cap_weighted_index, generate_daily
+from aistock.data.demo.minute import generate_minutes
 from aistock.data.demo.universe import INDUSTRIES, StockProfile, build_universe
 
 GENERATOR_VERSION = 1
@@ -207,7 +208,7 @@ def build_demo_market(
         np.array([p.code.exchange is Exchange.SH for p in profiles]), bars.close.shape
     )
     csi_members = _csi300_members(bars, profiles, max(10, stocks // 3))
-    indices: dict[str, IndexBars] = {
+    indices: dict[str, Bars] = {
         SSE_COMPOSITE.qlib: cap_weighted_index(rng, bars, shares, sh_members & bars.listed, 3000.0),
         CSI300.qlib: cap_weighted_index(rng, bars, shares, csi_members, 4000.0),
     }
@@ -302,7 +303,7 @@ def _write_minutes(
     rng: np.random.Generator,
     bars: DailyBars,
     factor: F64,
-    indices: dict[str, IndexBars],
+    indices: dict[str, Bars],
     profiles: list[StockProfile],
     sessions: tuple[dt.date, ...],
     minute_days: int,
@@ -342,7 +343,7 @@ def _write_minutes(
     return days[0].isoformat()
 
 
-def _write_minute_columns(provider: Path, qlib_code: str, bars: MinuteBars, j: int, factor: F64) -> None:
+def _write_minute_columns(provider: Path, qlib_code: str, bars: Bars, j: int, factor: F64) -> None:
     columns = {
         "open": bars.open[:, j] * factor,
         "high": bars.high[:, j] * factor,

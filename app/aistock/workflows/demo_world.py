@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from aistock.core.calendar import TradingCalendar
+from aistock.core.calendar import TradingCalendar, shanghai_now
 from aistock.data.demo_market import (
     GENERATOR_VERSION,
     DemoManifest,
@@ -61,12 +61,13 @@ class DemoWorld:
         return DataService(QlibProviderSource(self.provider_dir))
 
     def calendar(self) -> TradingCalendar:
-        """The demo days plus the exchange calendar around them (for the session clock)."""
-        manifest = self.manifest
-        days = TradingCalendar.xshg(
-            manifest.start_date, max(manifest.end_date, dt.date.today()) + dt.timedelta(days=30)
-        )
-        return days
+        """The exchange calendar over the demo days and on to a month past today (Shanghai).
+
+        The session clock runs on today's date, which may lie beyond the demo data.
+        """
+        today = shanghai_now().date()
+        end = max(self.manifest.end_date, today) + dt.timedelta(days=30)
+        return TradingCalendar.xshg(self.manifest.start_date, end)
 
     def facts(self) -> dict[str, object]:
         """The manifest's numbers, flat, for views that word them in their own language."""

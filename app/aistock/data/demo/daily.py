@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from aistock.core.boards import MAIN_BOARD_ST_10PCT_FROM
 from aistock.core.codes import Board
+from aistock.data.demo.bars import Bars
 from aistock.data.demo.universe import INDUSTRIES, StockProfile
 
 F64 = npt.NDArray[np.float64]
@@ -204,25 +205,13 @@ def generate_daily(
     )
 
 
-@dataclass
-class IndexBars:
-    """Daily bars of a capitalisation-weighted index built from the demo stocks."""
-
-    open: F64
-    high: F64
-    low: F64
-    close: F64
-    volume: F64
-    amount: F64
-
-
 def cap_weighted_index(
     rng: np.random.Generator,
     bars: DailyBars,
     float_shares: F64,
     members: B,
     base_level: float,
-) -> IndexBars:
+) -> Bars:
     """An index whose daily return is the float-cap-weighted price return of its members.
 
     ``members`` (days × stocks) says who is in the index on each day; suspended members keep
@@ -253,7 +242,7 @@ def cap_weighted_index(
     spread = np.abs(rng.normal(0, 0.003, size=(2, days)))
     high = np.maximum(level, open_level) * (1.0 + spread[0])
     low = np.minimum(level, open_level) * (1.0 - spread[1])
-    return IndexBars(
+    return Bars(
         open=np.round(open_level, 3),
         high=np.round(high, 3),
         low=np.round(low, 3),

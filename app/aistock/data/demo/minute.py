@@ -8,26 +8,13 @@ to the day's volume with the U-shape of a real A-share session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
 from aistock.core.calendar import MINUTES_PER_DAY
+from aistock.data.demo.bars import Bars
 
 F64 = npt.NDArray[np.float64]
-
-
-@dataclass
-class MinuteBars:
-    """Raw minute bars, shape (days × 240, instruments)."""
-
-    open: F64
-    high: F64
-    low: F64
-    close: F64
-    volume: F64
-    amount: F64
 
 
 def _u_shape() -> F64:
@@ -86,7 +73,7 @@ def generate_minutes(
     amount: F64,
     *,
     tick: float | None = 0.01,
-) -> MinuteBars:
+) -> Bars:
     """Minute bars for the given daily rows (days × instruments); NaN days stay NaN."""
     days, n = close.shape
     m = MINUTES_PER_DAY
@@ -117,4 +104,4 @@ def generate_minutes(
             ("amount", amt),
         ):
             out[key][rows, valid] = value
-    return MinuteBars(**out)
+    return Bars(**out)
