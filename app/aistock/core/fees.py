@@ -28,10 +28,6 @@ def yuan_to_fen(yuan: float | Decimal | str) -> int:
     return int((Decimal(str(yuan)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def fen_to_yuan(fen: int) -> float:
-    return fen / 100.0
-
-
 def _rate_of(amount_fen: int, rate: Decimal) -> Decimal:
     return Decimal(amount_fen) * rate
 
