@@ -1,0 +1,1 @@
+"""qlib-compatible factor expressions evaluated on wide (instrument × day) arrays."""
