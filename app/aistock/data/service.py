@@ -89,6 +89,10 @@ class DataService:
     def instrument_info(self, code: str, on: dt.date | None = None) -> InstrumentInfo:
         return self.source.instrument_info(str(parse_code(code)), on)
 
+    def fields(self, freq: str = DAY) -> list[str]:
+        """Field names (without ``$``) the source can deliver at ``freq``."""
+        return self.source.fields(normalize_freq(freq))
+
     # -- bars ------------------------------------------------------------------------------------
     def history(
         self,
