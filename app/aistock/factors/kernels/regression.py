@@ -29,6 +29,34 @@ _RESI = 2
 
 
 @jit
+def _fit_value(
+    kind: int,
+    n: float,
+    x_sum: float,
+    x2_sum: float,
+    y_sum: float,
+    y2_sum: float,
+    xy_sum: float,
+    val: float,
+    x_now: float,
+) -> float:
+    """The slope, r² or residual at ``x_now`` from the running sums, in qlib's operation order
+    (shared by the rolling and expanding updates, which differ only in how the sums move)."""
+    if kind == _SLOPE:
+        return (n * xy_sum - x_sum * y_sum) / (n * x2_sum - x_sum * x_sum)
+    if kind == _RSQUARE:
+        rvalue = (n * xy_sum - x_sum * y_sum) / math.sqrt(
+            (n * x2_sum - x_sum * x_sum) * (n * y2_sum - y_sum * y_sum)
+        )
+        return rvalue * rvalue
+    slope = (n * xy_sum - x_sum * y_sum) / (n * x2_sum - x_sum * x_sum)
+    x_mean = x_sum / n
+    y_mean = y_sum / n
+    interp = y_mean - slope * x_mean
+    return val - (slope * x_now + interp)
+
+
+@jit
 def _rolling_regression_1d(v: FloatArray, window: int, out: FloatArray, kind: int) -> None:
     """qlib ``rolling.pyx`` ``Slope/Rsquare/Resi.update`` applied to each value in turn."""
     w = float(window)
@@ -61,20 +89,7 @@ def _rolling_regression_1d(v: FloatArray, window: int, out: FloatArray, kind: in
             y_sum += val
             y2_sum += val * val
             xy_sum += w * val
-        n = float(window - na_count)
-        if kind == _SLOPE:
-            out[t] = (n * xy_sum - x_sum * y_sum) / (n * x2_sum - x_sum * x_sum)
-        elif kind == _RSQUARE:
-            rvalue = (n * xy_sum - x_sum * y_sum) / math.sqrt(
-                (n * x2_sum - x_sum * x_sum) * (n * y2_sum - y_sum * y_sum)
-            )
-            out[t] = rvalue * rvalue
-        else:
-            slope = (n * xy_sum - x_sum * y_sum) / (n * x2_sum - x_sum * x_sum)
-            x_mean = x_sum / n
-            y_mean = y_sum / n
-            interp = y_mean - slope * x_mean
-            out[t] = val - (slope * w + interp)
+        out[t] = _fit_value(kind, float(window - na_count), x_sum, x2_sum, y_sum, y2_sum, xy_sum, val, w)
 
 
 @jit
@@ -98,20 +113,7 @@ def _expanding_regression_1d(v: FloatArray, out: FloatArray, kind: int) -> None:
             y_sum += val
             y2_sum += val * val
             xy_sum += fsize * val
-        n = float(size - na_count)
-        if kind == _SLOPE:
-            out[t] = (n * xy_sum - x_sum * y_sum) / (n * x2_sum - x_sum * x_sum)
-        elif kind == _RSQUARE:
-            rvalue = (n * xy_sum - x_sum * y_sum) / math.sqrt(
-                (n * x2_sum - x_sum * x_sum) * (n * y2_sum - y_sum * y_sum)
-            )
-            out[t] = rvalue * rvalue
-        else:
-            slope = (n * xy_sum - x_sum * y_sum) / (n * x2_sum - x_sum * x_sum)
-            x_mean = x_sum / n
-            y_mean = y_sum / n
-            interp = y_mean - slope * x_mean
-            out[t] = val - (slope * fsize + interp)
+        out[t] = _fit_value(kind, float(size - na_count), x_sum, x2_sum, y_sum, y2_sum, xy_sum, val, fsize)
 
 
 @jit
