@@ -1,4 +1,4 @@
-"""Opening the workstation must not pay for qlib, lightgbm or mlflow (seconds of import time)."""
+"""Opening the workstation must not pay for qlib, lightgbm, mlflow or numba (seconds of import time)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 PROBE = """
 import sys
 import aistock.cli, aistock.ui.app, aistock.ui.main_window, aistock.workflows.demo_world, aistock.data
-heavy = sorted(m for m in ("qlib", "lightgbm", "mlflow", "xtquant.xtdata") if m in sys.modules)
+heavy = sorted(m for m in ("qlib", "lightgbm", "mlflow", "numba", "xtquant.xtdata") if m in sys.modules)
 print(",".join(heavy))
 """
 
