@@ -115,7 +115,7 @@ class FactorEngine:
         is returned.
         """
         specs = self.resolve(names_or_expressions)
-        codes, spans, days, q_lo, q_hi = self._frame_of_reference(universe, start, end, specs)
+        codes, spans, days, q_lo, q_hi = self._frame_of_reference(universe, start, end)
         pieces = list(self._chunks(specs, codes, spans, days, q_lo, q_hi, progress))
         return _assemble([s.name for s in specs], pieces, days[q_lo : q_hi + 1], codes)
 
@@ -131,7 +131,7 @@ class FactorEngine:
         date then instrument), for writers that stream results to disk. Every expression is
         checked before the first chunk is computed."""
         specs = self.resolve(names_or_expressions)
-        codes, spans, days, q_lo, q_hi = self._frame_of_reference(universe, start, end, specs)
+        codes, spans, days, q_lo, q_hi = self._frame_of_reference(universe, start, end)
         names = [s.name for s in specs]
         for piece in self._chunks(specs, codes, spans, days, q_lo, q_hi, progress):
             yield _assemble(names, [piece], days[q_lo : q_hi + 1], codes)
@@ -175,7 +175,7 @@ class FactorEngine:
 
     # -- the work -------------------------------------------------------------------------------
     def _frame_of_reference(
-        self, universe: Universe, start: DateLike, end: DateLike, specs: list[FactorSpec]
+        self, universe: Universe, start: DateLike, end: DateLike
     ) -> tuple[list[str], dict[str, list[tuple[int, int]]] | None, list[dt.date], int, int]:
         """Codes (sorted), membership spans as day indices (markets only), the calendar and the
         query's first and last day index in it."""

@@ -250,12 +250,9 @@ class Context:
         series = [p for p in parts if isinstance(p, Series2D)]
         if not series:
             return out  # type: ignore[no-any-return]
-        if len(series) == 1 or all(s.starts is series[0].starts for s in series):
-            return Series2D(np.asarray(out), series[0].starts, series[0].ends)
-        # Like pandas aligning two indexes: the union of the series' rows.
-        starts = np.minimum.reduce([np.broadcast_to(s.starts, (out.shape[0],)) for s in series])
-        ends = np.maximum.reduce([np.broadcast_to(s.ends, (out.shape[0],)) for s in series])
-        return Series2D(np.asarray(out), starts.astype(np.int64), ends.astype(np.int64))
+        data = np.asarray(out)
+        starts, ends = _union_bounds(series, data.shape[0])
+        return Series2D(data, starts, ends)
 
     # -- rolling --------------------------------------------------------------------------------
     def _rolling(self, node: Call) -> Series2D:
@@ -307,10 +304,8 @@ class Context:
         assert isinstance(n, Const)
         window = int(n.value)
         rows = max(left.data.shape[0], right.data.shape[0])
-        joined = self._wrap(np.empty((rows, 0)), left, right)
-        assert isinstance(joined, Series2D)
+        starts, ends = _union_bounds([left, right], rows)
         x, y = _float64(left.data, rows), _float64(right.data, rows)
-        starts = joined.starts
         if node.op == "Cov":
             out = k.rolling_cov(x, y, starts, window)
         else:
@@ -318,7 +313,7 @@ class Context:
             for guard in _flatness_guards(node):
                 std = self._series(guard, node).data
                 out[np.broadcast_to(np.abs(std) <= FLAT_STD, out.shape)] = np.nan
-        return Series2D(out, starts, joined.ends)
+        return Series2D(out, starts, ends)
 
     # -- other instruments ----------------------------------------------------------------------
     def _cross_call(self, node: Call) -> Series2D:
@@ -337,6 +332,17 @@ class Context:
         if not isinstance(value, Series2D):
             raise self._error(parent.position, f"{parent.op} needs an expression, got the number {value!r}")
         return value
+
+
+def _union_bounds(series: list[Series2D], rows: int) -> tuple[IntArray, IntArray]:
+    """Where a combination of series lives: like pandas aligning two indexes, the union of
+    their rows (a single broadcast row widened to ``rows``)."""
+    first = series[0]
+    if all(s.starts is first.starts for s in series):
+        return first.starts, first.ends
+    starts = np.minimum.reduce([np.broadcast_to(s.starts, (rows,)) for s in series])
+    ends = np.maximum.reduce([np.broadcast_to(s.ends, (rows,)) for s in series])
+    return starts.astype(np.int64), ends.astype(np.int64)
 
 
 def _flatness_guards(node: Call) -> tuple[Call, ...]:
@@ -371,10 +377,6 @@ def _dtype_fix(op: str) -> str:
 def _numeric(data: npt.NDArray[Any]) -> npt.NDArray[Any]:
     """pandas would hold a shifted bool series as objects; numerically that is float64."""
     return data.astype(np.float64) if data.dtype == np.bool_ else data
-
-
-def _rows(starts: IntArray, rows: int) -> IntArray:
-    return np.ascontiguousarray(np.broadcast_to(starts, (rows,)), dtype=np.int64)
 
 
 def _float64(data: npt.NDArray[Any], rows: int | None = None) -> F64:
