@@ -160,6 +160,18 @@ class Book:
         else:
             self._positions.pop(fill.code, None)
 
+    def credit_income(self, code: str, amount_fen: int) -> None:
+        """Cash that a holding pays without a trade (a dividend, or a corporate action settled
+        in cash): it is realised P&L, so the book's identity keeps holding."""
+        if amount_fen < 0:
+            raise BookError(
+                f"income for {code} must not be negative, got {amount_fen} fen", "check the event"
+            )
+        if code not in self._positions:
+            raise BookError(f"income for {code}, which the book does not hold", "credit holdings only")
+        self.cash_fen += amount_fen
+        self.realized_pnl_fen += amount_fen
+
     def roll_to(self, day: dt.date) -> None:
         """Start a new trading day: yesterday's buys become sellable (T+1)."""
         if day <= self.trading_day:
