@@ -234,6 +234,76 @@ def factors_compute(
 
 
 @app.command()
+def backtest(
+    provider: Annotated[Path, typer.Option("--provider", help="qlib provider directory to trade on.")],
+    signal: Annotated[Path, typer.Option("--signal", help="Scores: pred.pkl, signals.parquet or a CSV.")],
+    start: Annotated[str, typer.Option("--start", help="First trading day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last trading day, YYYY-MM-DD.")],
+    out: Annotated[Path, typer.Option("--out", help="Directory for report, positions, trades and metrics.")],
+    topk: Annotated[int, typer.Option("--topk", help="Names to hold.")] = 50,
+    n_drop: Annotated[int, typer.Option("--n-drop", help="Names replaced per day (TopkDropout).")] = 5,
+    strategy: Annotated[
+        str, typer.Option("--strategy", help="topk (qlib TopkDropout), equal, score, or target (target_weight).")
+    ] = "topk",
+    rules: Annotated[str, typer.Option("--rules", help="qlib (qlib's exchange) or ashare (lots, T+1, fees).")] = "qlib",
+    benchmark: Annotated[str, typer.Option("--benchmark", help="Benchmark index code.")] = "000300.SH",
+    account: Annotated[float, typer.Option("--account", help="Initial cash in yuan.")] = 1e8,
+    deal_price: Annotated[str, typer.Option("--deal-price", help="close, open or vwap.")] = "close",
+    drop_unknown: Annotated[
+        bool, typer.Option("--drop-unknown", help="Skip signal codes the provider does not know.")
+    ] = False,
+) -> None:
+    """Backtest a signal with qlib's TopkDropout (or weights) and write the report and metrics."""
+    from aistock.trading.backtest.engine import BacktestSettings
+    from aistock.workflows.backtest_run import run_backtest_files, strategy_named
+    from aistock.workflows.factor_export import parse_day
+
+    if rules not in ("qlib", "ashare"):
+        raise AistockError(f"--rules {rules!r} is unknown", "use --rules qlib or --rules ashare")
+    settings = BacktestSettings(
+        start=parse_day(start, "--start"),
+        end=parse_day(end, "--end"),
+        rules="qlib" if rules == "qlib" else "ashare",
+        account=account,
+        benchmark=benchmark,
+        deal_price=deal_price.lstrip("$"),
+        drop_unknown=drop_unknown,
+    )
+    config = strategy_named(strategy, topk=topk, n_drop=n_drop)
+    with _progress() as bar:
+        task = bar.add_task("Backtesting", total=1.0)
+        result, files = run_backtest_files(
+            provider, signal, config, settings, out, progress=lambda done, total: bar.update(task, completed=done / total)
+        )
+    _print_backtest(result, files)
+
+
+def _print_backtest(result: object, files: list[Path]) -> None:
+    from rich.table import Table
+
+    from aistock.trading.backtest.result import BacktestResult
+
+    assert isinstance(result, BacktestResult)
+    risk = result.risk()
+    table = Table(title=f"Excess return over the benchmark ({len(result.report)} days, qlib's risk_analysis)")
+    table.add_column("metric")
+    table.add_column("without cost", justify="right")
+    table.add_column("with cost", justify="right")
+    for key in risk.index:
+        table.add_row(key, *(f"{risk.loc[key, c]:.4f}" for c in risk.columns))
+    console.print(table)
+    summary = result.summary()
+    console.print(
+        f"Account {result.report['account'].iloc[-1]:,.2f} · annual return {summary['annual_return']:.2%} · "
+        f"Sharpe {summary['sharpe']:.2f} · max drawdown {summary['max_drawdown']:.2%} · "
+        f"mean turnover {summary.get('mean_turnover', float('nan')):.2%}/day"
+    )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    console.print("Wrote " + ", ".join(str(p) for p in files))
+
+
+@app.command()
 def info(home: HomeOption = None) -> None:
     """Show where this workstation keeps its data and what its database holds."""
     from sqlmodel import select

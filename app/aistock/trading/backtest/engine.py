@@ -168,17 +168,17 @@ class StrategyEngine:
             raise BacktestError(
                 f"no trading day between {settings.start} and {settings.end}", "widen the range"
             )
-        if days[0] == first:
-            raise BacktestError(
-                f"the backtest cannot start on the provider's first trading day {first}: "
-                "its orders use the previous day's scores",
-                f"start on {calendar[1]} or later",
-            )
         if settings.start < first or settings.end > last:
             raise BacktestError(
                 f"the backtest {settings.start}..{settings.end} reaches beyond the provider's calendar "
                 f"{first}..{last}",
                 f"use --start {max(settings.start, calendar[1])} --end {min(settings.end, last)}",
+            )
+        if days[0] == first:
+            raise BacktestError(
+                f"the backtest cannot start on the provider's first trading day {first}: "
+                "its orders use the previous day's scores",
+                f"start on {calendar[1]} or later",
             )
         return days
 
