@@ -243,9 +243,12 @@ def backtest(
     topk: Annotated[int, typer.Option("--topk", help="Names to hold.")] = 50,
     n_drop: Annotated[int, typer.Option("--n-drop", help="Names replaced per day (TopkDropout).")] = 5,
     strategy: Annotated[
-        str, typer.Option("--strategy", help="topk (qlib TopkDropout), equal, score, or target (target_weight).")
+        str,
+        typer.Option("--strategy", help="topk (qlib TopkDropout), equal, score or target (target_weight)."),
     ] = "topk",
-    rules: Annotated[str, typer.Option("--rules", help="qlib (qlib's exchange) or ashare (lots, T+1, fees).")] = "qlib",
+    rules: Annotated[
+        str, typer.Option("--rules", help="qlib (qlib's exchange) or ashare (lots, T+1, fees).")
+    ] = "qlib",
     benchmark: Annotated[str, typer.Option("--benchmark", help="Benchmark index code.")] = "000300.SH",
     account: Annotated[float, typer.Option("--account", help="Initial cash in yuan.")] = 1e8,
     deal_price: Annotated[str, typer.Option("--deal-price", help="close, open or vwap.")] = "close",
@@ -272,9 +275,11 @@ def backtest(
     config = strategy_named(strategy, topk=topk, n_drop=n_drop)
     with _progress() as bar:
         task = bar.add_task("Backtesting", total=1.0)
-        result, files = run_backtest_files(
-            provider, signal, config, settings, out, progress=lambda done, total: bar.update(task, completed=done / total)
-        )
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done / total)
+
+        result, files = run_backtest_files(provider, signal, config, settings, out, progress=advance)
     _print_backtest(result, files)
 
 

@@ -11,21 +11,23 @@ from typing import Any
 
 import pytest
 
-
 _QLIB_BACKTEST = r"""
 import os, sys, pickle, warnings
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 warnings.filterwarnings("ignore")
 import qlib
-provider, signal_path, start, end, strategy_kwargs, backtest_kwargs, out = pickle.loads(bytes.fromhex(sys.argv[1]))
+args = pickle.loads(bytes.fromhex(sys.argv[1]))
+provider, signal_path, start, end, strategy_kwargs, backtest_kwargs, out = args
 qlib.init(provider_uri=provider, region="cn", kernels=1, logging_level="ERROR")
 import pandas as pd
 from qlib.contrib.strategy import TopkDropoutStrategy
 from qlib.contrib.evaluate import backtest_daily, risk_analysis
 pred = pd.read_pickle(signal_path)
-report, positions = backtest_daily(start, end, TopkDropoutStrategy(signal=pred, **strategy_kwargs), **backtest_kwargs)
+strategy = TopkDropoutStrategy(signal=pred, **strategy_kwargs)
+report, positions = backtest_daily(start, end, strategy, **backtest_kwargs)
 held = {
-    t: {k: (v["amount"], v["price"], v.get("count_day", 0)) for k, v in p.position.items() if isinstance(v, dict)}
+    t: {k: (v["amount"], v["price"], v.get("count_day", 0))
+        for k, v in p.position.items() if isinstance(v, dict)}
     for t, p in positions.items()
 }
 excess = report["return"] - report["bench"]

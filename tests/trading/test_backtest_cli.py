@@ -49,7 +49,8 @@ def test_backtest_writes_report_positions_trades_and_metrics(
     sessions = DataService(QlibProviderSource(small_demo)).trading_calendar().sessions
     start, end = str(sessions[-60]), str(sessions[-1])
     out = tmp_path / "run"
-    args = _args(small_demo, signal_file, out, start, end) + [
+    args = [
+        *_args(small_demo, signal_file, out, start, end),
         "--topk",
         "10",
         "--n-drop",
@@ -93,7 +94,7 @@ def test_ashare_rules_and_target_weights(small_demo: Path, signal_file: Path, tm
     sessions = DataService(QlibProviderSource(small_demo)).trading_calendar().sessions
     out = tmp_path / "ashare"
     args = _args(small_demo, signal_file, out, str(sessions[-40]), str(sessions[-1]))
-    result = runner.invoke(app, args + ["--rules", "ashare", "--strategy", "target", "--out", str(out)])
+    result = runner.invoke(app, [*args, "--rules", "ashare", "--strategy", "target", "--out", str(out)])
     assert result.exit_code == 0, result.output
     trades = pd.read_csv(out / "trades.csv")
     filled = trades[trades["deal_amount"] > 0]
@@ -128,10 +129,11 @@ def _refusal(args: list[str]) -> AistockError:
 
 def test_unknown_rules_and_missing_signal_file(small_demo: Path, signal_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "never"
-    base = _args(small_demo, signal_file, out, "2025-10-01", "2025-11-21") + ["--out", str(out)]
+    base = [*_args(small_demo, signal_file, out, "2025-10-01", "2025-11-21"), "--out", str(out)]
     assert "--rules qlib" in _refusal([*base, "--rules", "nyse"]).fix
     assert "topk" in _refusal([*base, "--strategy", "momentum"]).fix
-    missing = _args(small_demo, tmp_path / "nope.parquet", out, "2025-10-01", "2025-11-21") + [
+    missing = [
+        *_args(small_demo, tmp_path / "nope.parquet", out, "2025-10-01", "2025-11-21"),
         "--out",
         str(out),
     ]
