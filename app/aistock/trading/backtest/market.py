@@ -57,7 +57,7 @@ class MarketArrays:
     raw_sell_price: F64
     up_limit: F64  # raw; NaN where there is no limit
     down_limit: F64
-    corporate_ratio: F64  # factor[t] / factor[t-1]; 1.0 when nothing happened
+    corporate_ratio: F64  # factor[t] / the last stored factor before t; 1.0 when nothing happened
 
     def index_of(self, code: str) -> int:
         try:
@@ -110,7 +110,10 @@ def load_market(
     else:
         up, down = _board_limits(data, codes, days, raw["close"], factor)
     ratio = np.ones_like(factor)
-    ratio[:, 1:] = factor[:, 1:] / factor[:, :-1]
+    # Against the last stored factor, so an ex-date inside a suspension settles on resumption.
+    seen = np.maximum.accumulate(np.where(np.isfinite(factor), np.arange(factor.shape[1]), 0), axis=1)
+    previous = np.take_along_axis(factor, seen, axis=1)
+    ratio[:, 1:] = factor[:, 1:] / previous[:, :-1]
     ratio[~np.isfinite(ratio)] = 1.0
     return MarketArrays(
         codes=tuple(codes),

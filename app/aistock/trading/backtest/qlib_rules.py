@@ -96,7 +96,7 @@ class QlibAccount:
         held = self.positions[instrument]
         self.total_turnover += value
         self.total_cost += cost
-        if np.isclose(held.amount, amount):
+        if _isclose(held.amount, amount):
             del self.positions[instrument]
         else:
             share = amount / held.amount
@@ -108,6 +108,12 @@ class QlibAccount:
                     f"sold {amount} of instrument {instrument} but held only {held.amount + amount}"
                 )
         self.cash += value - cost
+
+
+def _isclose(a: float, b: float) -> bool:
+    """``np.isclose(a, b)`` for two finite floats (rtol 1e-5, atol 1e-8), without numpy's
+    per-call overhead — it is called for every sale."""
+    return abs(a - b) <= 1e-8 + 1e-5 * abs(b)
 
 
 class QlibExchange:
@@ -177,7 +183,7 @@ class QlibExchange:
         min_cost = self.costs.min_cost
         if order.side is Side.SELL:
             rate = self.costs.close_cost
-            if not np.isclose(deal, held):
+            if not _isclose(deal, held):
                 deal = self.round_amount(min(held, deal), factor)
             if cash + deal * price < max(deal * price * rate, min_cost):
                 deal, reason = 0.0, "cash"

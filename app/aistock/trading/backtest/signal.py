@@ -141,21 +141,28 @@ def normalize_signal(
 def index_signal(signal: SignalFrame, codes: Sequence[str]) -> SignalBook:
     """Per-day :class:`DayScores` with ids into ``codes`` (the backtest universe, name order)."""
     row = {code: i for i, code in enumerate(codes)}
+    frame = signal.frame
+    ids = frame["code"].map(row).to_numpy(dtype=np.float64)
+    keep = ~np.isnan(ids)
+    day_index, days = pd.factorize(frame["day"][keep], sort=True)
+    ids_kept = ids[keep].astype(np.int64)
+    order = np.lexsort((ids_kept, day_index))
+    day_sorted = day_index[order]
+    ids_sorted = ids_kept[order]
+    scores = frame["score"].to_numpy(dtype=np.float64)[keep][order]
+    weights = frame["target_weight"].to_numpy(dtype=np.float64)[keep][order]
+    bounds = np.flatnonzero(np.diff(day_sorted)) + 1
     book = SignalBook()
-    frame = signal.frame.assign(id=signal.frame["code"].map(row))
-    frame = frame[frame["id"].notna()]
-    frame = frame.sort_values(["day", "id"], kind="stable")
-    for key, group in frame.groupby("day", sort=True):
-        day: dt.date = key  # type: ignore[assignment]
-        ids = group["id"].to_numpy(dtype=np.int64)
-        book.by_day[day] = DayScores(ids=ids, scores=group["score"].to_numpy(dtype=np.float64))
-        weights = group["target_weight"].to_numpy(dtype=np.float64)
-        if np.isfinite(weights).any():
-            book.weights_by_day[day] = {
-                int(i): float(w)
-                for i, w in zip(ids.tolist(), weights.tolist(), strict=True)
-                if np.isfinite(w)
-            }
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(order)], strict=True):
+        if hi <= lo:
+            continue
+        day: dt.date = days[day_sorted[lo]]
+        book.by_day[day] = DayScores(ids=ids_sorted[lo:hi], scores=scores[lo:hi])
+        finite = np.isfinite(weights[lo:hi])
+        if finite.any():
+            book.weights_by_day[day] = dict(
+                zip(ids_sorted[lo:hi][finite].tolist(), weights[lo:hi][finite].tolist(), strict=True)
+            )
     return book
 
 
@@ -227,7 +234,11 @@ def _days(values: pd.Series) -> pd.Series:
         raise SignalError(f"{int(stamps.isna().sum())} signal row(s) have no date", "give every row a date")
     if (stamps != stamps.dt.normalize()).any():
         raise SignalError("signal dates carry a time of day", "give daily signals as dates (midnight)")
-    return pd.Series([t.date() for t in stamps], index=values.index)
+    # Convert each distinct day once: a signal repeats every date hundreds of times.
+    days = stamps.to_numpy(dtype="datetime64[D]")
+    unique, inverse = np.unique(days, return_inverse=True)
+    as_dates = np.array([d.item() for d in unique], dtype=object)
+    return pd.Series(as_dates[inverse], index=values.index)
 
 
 def _check_days(days: pd.Series, calendar: Sequence[dt.date]) -> None:
