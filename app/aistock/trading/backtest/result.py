@@ -71,21 +71,23 @@ class BacktestResult:
         positions = held.set_index(["datetime", "instrument"])[
             ["amount", "price", "value", "weight", "count_day"]
         ]
-        trade_rows = [
-            (
-                index[tr.day],
-                codes[tr.instrument],
-                tr.side.value,
-                tr.amount,
-                tr.deal_amount,
-                tr.price,
-                tr.value,
-                tr.cost,
-                tr.reason,
-            )
-            for tr in trades
-        ]
-        trade_frame = pd.DataFrame(trade_rows, columns=list(TRADE_COLUMNS))
+        # Column-wise: indexing a DatetimeIndex one element at a time is slow.
+        code_array = np.asarray(codes, dtype=object)
+        count = len(trades)
+        trade_frame = pd.DataFrame(
+            {
+                "datetime": index[np.fromiter((tr.day for tr in trades), np.int64, count)],
+                "instrument": code_array[np.fromiter((tr.instrument for tr in trades), np.int64, count)],
+                "side": [tr.side.value for tr in trades],
+                "amount": [tr.amount for tr in trades],
+                "deal_amount": [tr.deal_amount for tr in trades],
+                "price": [tr.price for tr in trades],
+                "value": [tr.value for tr in trades],
+                "cost": [tr.cost for tr in trades],
+                "reason": [tr.reason for tr in trades],
+            },
+            columns=list(TRADE_COLUMNS),
+        )
         return cls(frame, positions, trade_frame, settings, strategy, tuple(notes))
 
     # -- metrics --------------------------------------------------------------------------------

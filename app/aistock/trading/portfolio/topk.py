@@ -105,7 +105,7 @@ def pick_topk_dropout(
 
     wanted = config.n_drop + config.topk - len(last)
     if config.method_buy == "top":
-        fresh = np.fromiter((i not in held for i in day.ids.tolist()), dtype=bool, count=len(day.ids))
+        fresh = ~np.isin(day.ids, np.fromiter(held, dtype=np.int64, count=len(held)))
         ranked = day.ids[fresh][rank_descending(day.scores[fresh])].tolist()
         today = _first_n(ranked, wanted, filter_tradable)
     else:  # "random"
