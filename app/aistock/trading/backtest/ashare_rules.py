@@ -43,14 +43,17 @@ class AShareAccount:
     total_turnover: float = 0.0
     total_cost: float = 0.0
     income: float = 0.0
+    _index: dict[str, int] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._index = {code: i for i, code in enumerate(self.codes)}
 
     @property
     def cash(self) -> float:
         return self.book.cash_fen / 100.0
 
     def holdings(self) -> list[int]:
-        index = {code: i for i, code in enumerate(self.codes)}
-        return sorted(index[code] for code in self.book.positions)
+        return sorted(self._index[code] for code in self.book.positions)
 
     def amount(self, instrument: int) -> float:
         return float(self.book.position(self.codes[instrument]).volume)
@@ -70,7 +73,7 @@ class AShareAccount:
     def stock_value(self) -> float:
         total_fen = 0
         for code, pos in self.book.positions.items():
-            total_fen += pos.volume * yuan_to_fen(self.last_price[self.codes.index(code)])
+            total_fen += pos.volume * yuan_to_fen(self.last_price[self._index[code]])
         return total_fen / 100.0
 
     def total_value(self) -> float:
@@ -140,7 +143,8 @@ class AShareExchange:
         while (
             volume > 0 and volume * price_fen + self.fees.fees(Side.BUY, volume * price_fen).total > cash_fen
         ):
-            # Shrink to what the cash covers: estimate, then step down one lot step at a time.
+            # Shrink to what the cash covers: an estimate with a little room for the transfer fee
+            # and rounding, then (rarely) one lot step at a time until the fill is affordable.
             affordable = int(cash_fen / (price_fen * (1 + float(self.fees.commission_rate) + 1e-4)))
             smaller = lot.round_buy(min(affordable, volume - lot.step))
             volume, reason = smaller, "cash"

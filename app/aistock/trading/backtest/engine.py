@@ -24,7 +24,7 @@ from aistock.core.codes import parse_code
 from aistock.core.errors import AistockError
 from aistock.core.fees import FeeSchedule, QlibCostModel
 from aistock.data.service import DataService
-from aistock.trading.backtest.ashare_rules import AShareAccount, AShareExchange
+from aistock.trading.backtest.ashare_rules import AShareExchange
 from aistock.trading.backtest.market import MarketArrays, load_market, qlib_name_order
 from aistock.trading.backtest.orders import SimAccount, SimExchange, Trade
 from aistock.trading.backtest.qlib_rules import QlibAccount, QlibExchange
@@ -237,8 +237,8 @@ def _report_row(
     last_value, last_cost, last_turnover = last
     stock_value = account.stock_value()
     value = stock_value + account.cash
-    turnover_total = _total(account, "total_turnover")
-    cost_total = _total(account, "total_cost")
+    turnover_total = account.total_turnover
+    cost_total = account.total_cost
     now_cost = cost_total - last_cost
     now_turnover = turnover_total - last_turnover
     row = (
@@ -253,12 +253,3 @@ def _report_row(
         bench,
     )
     return row, (value, cost_total, turnover_total)
-
-
-def _total(account: SimAccount, name: str) -> float:
-    value = getattr(account, name)
-    assert isinstance(value, float)
-    return value
-
-
-__all__ = ["AShareAccount", "BacktestError", "BacktestSettings", "StrategyEngine"]

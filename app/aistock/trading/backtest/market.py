@@ -65,10 +65,6 @@ class MarketArrays:
         except ValueError:
             raise DataError(f"{code} is not in the backtest universe", "check the code") from None
 
-    def suspended(self, i: int, t: int) -> bool:
-        """qlib's rule: no quote row, or a NaN close."""
-        return not self.listed[i, t] or bool(np.isnan(self.close[i, t]))
-
 
 def qlib_name_order(codes: Sequence[str]) -> list[str]:
     """Canonical codes sorted the way qlib sorts its instrument names."""

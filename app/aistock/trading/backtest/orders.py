@@ -44,6 +44,9 @@ class Trade:
 class SimAccount(Protocol):
     """The book a simulated exchange fills into."""
 
+    total_turnover: float  # traded value since the start, in yuan (qlib's report column)
+    total_cost: float  # costs paid since the start, in yuan
+
     @property
     def cash(self) -> float: ...
 

@@ -150,7 +150,7 @@ class BacktestResult:
 
 def _plain(value: Any) -> dict[str, Any]:
     if is_dataclass(value) and not isinstance(value, type):
-        return {k: v for k, v in asdict(value).items()}
+        return asdict(value)
     return {}
 
 

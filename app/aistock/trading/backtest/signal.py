@@ -47,10 +47,6 @@ class SignalFrame:
     notes: tuple[str, ...] = ()
 
     @property
-    def days(self) -> list[dt.date]:
-        return sorted(set(self.frame["day"]))
-
-    @property
     def codes(self) -> list[str]:
         return sorted(set(self.frame["code"]))
 

@@ -87,7 +87,6 @@ class PortfolioEngine:
         pick = pick_topk_dropout(day, holdings, base, tradable=lambda i: tradable(codes[i]))
         sell = {codes[i] for i in pick.sell if tradable(codes[i])}
         buy = [codes[i] for i in pick.buy if tradable(codes[i])]
-        budget_ratio = base.risk_degree
         if isinstance(config, EnhancedTopkDropoutConfig):
             sell |= {
                 c for c, r in entry_returns.items() if c in current and r <= config.stop_loss and tradable(c)
@@ -95,11 +94,12 @@ class PortfolioEngine:
             buy = [c for c in buy if scores.get(c, -np.inf) >= config.min_score]
         target = {c: w for c, w in current.items() if c not in sell}
         cash = max(0.0, 1.0 - sum(target.values()))
-        budget = cash * budget_ratio
+        budget = cash * base.risk_degree
         if isinstance(config, EnhancedTopkDropoutConfig):
             budget = max(0.0, min(budget, config.max_position_ratio - sum(target.values())))
-        for code in buy:
-            target[code] = target.get(code, 0.0) + budget / len(buy)
+        if budget > 0:
+            for code in buy:
+                target[code] = target.get(code, 0.0) + budget / len(buy)
         return target
 
 
