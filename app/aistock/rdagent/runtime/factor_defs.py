@@ -108,8 +108,8 @@ def resolve_static_factors(
 ) -> list[StaticFactor]:
     """A recipe for every stored column ``names``, or a refusal naming those without one."""
     by_name: dict[str, Mapping[str, Any]] = {}
-    for entry in entries:
-        by_name.setdefault(str(entry["name"]), entry)
+    for item in entries:
+        by_name.setdefault(str(item["name"]), item)
     code = _code_index(code_dirs)
     recipes: list[StaticFactor] = []
     missing: list[str] = []
