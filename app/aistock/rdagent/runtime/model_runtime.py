@@ -142,7 +142,7 @@ class ModelRuntime:
     def __init__(self, data: DataService, *, engine: FactorEngine | None = None) -> None:
         self.data = data
         self.engine = engine or FactorEngine(data)
-        self._cache: dict[tuple[str, float, int], LoadedModel] = {}
+        self._cache: dict[tuple[str, str, float, int], LoadedModel] = {}
         self._lock = threading.Lock()
 
     # -- loading ----------------------------------------------------------------------------------
@@ -150,7 +150,7 @@ class ModelRuntime:
         """The loop's model, checked; reused while its model file is unchanged."""
         artifacts = find_model_artifacts(source.workspace, source.key)
         stat = artifacts.params.stat()
-        cache_key = (source.key, stat.st_mtime, stat.st_size)
+        cache_key = (source.key, str(artifacts.params.resolve()), stat.st_mtime, stat.st_size)
         with self._lock:
             cached = self._cache.get(cache_key)
         if cached is not None:
