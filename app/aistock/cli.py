@@ -33,6 +33,11 @@ factors_app = typer.Typer(
     help="Factors: compute qlib expressions and Alpha158/Alpha360.", no_args_is_help=True
 )
 app.add_typer(factors_app, name="factors")
+rdagent_app = typer.Typer(
+    help="RD-Agent research: the imported loops, models and factors (import them with `aistock sync`).",
+    no_args_is_help=True,
+)
+app.add_typer(rdagent_app, name="rdagent")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -306,6 +311,127 @@ def _print_backtest(result: object, files: list[Path]) -> None:
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
     console.print("Wrote " + ", ".join(str(p) for p in files))
+
+
+@app.command()
+def sync(
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="RD-Agent's exports: its repo root or RDagentDB/aistock dir, a results-API URL "
+            "(http://HOST:9000) or a ZIP of catalogs or of a bundle.",
+        ),
+    ],
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="Rewrite RD-Agent paths: FROM=TO, e.g. /mnt/f/Dev/RD-Agent-main=/data/RD-Agent; repeatable. "
+            "TO becomes a trusted root for model files.",
+        ),
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Import RD-Agent's catalogs (factors, strategies, loops, models) and bundles into the store."""
+    from aistock.rdagent.catalog.pathmap import PathMap
+    from aistock.rdagent.catalog.sync import CatalogSync
+    from aistock.store import open_store, resolve_home
+
+    explicit = PathMap.parse_rules(maps) if maps else None
+    with open_store(resolve_home(home).ensure()) as store:
+        report = CatalogSync(store).run(source, path_map=explicit)
+    _print_sync(report)
+
+
+def _print_sync(report: object) -> None:
+    from aistock.rdagent.catalog.sync import REPORT_CATALOGS, SyncReport
+
+    assert isinstance(report, SyncReport)
+    status = "[green]ok[/green]" if report.status == "ok" else "[yellow]partial[/yellow] (entries rejected)"
+    table = Table(title=f"RD-Agent sync #{report.run_id} from {report.kind} {report.location}: {status}")
+    table.add_column("catalog")
+    for column in ("added", "changed", "unchanged", "rejected"):
+        table.add_column(column, justify="right")
+    for name in REPORT_CATALOGS:
+        counts = report.counts[name]
+        if name in report.missing_catalogs and counts.total == 0:
+            table.add_row(name, "[dim]not exported[/dim]", "", "", "")
+            continue
+        rejected = f"[red]{counts.rejected}[/red]" if counts.rejected else "0"
+        table.add_row(name, str(counts.added), str(counts.changed), str(counts.unchanged), rejected)
+    console.print(table)
+    if report.rejected:
+        rejected_table = Table(title="Rejected entries (skipped; the rest was imported)")
+        rejected_table.add_column("catalog")
+        rejected_table.add_column("key", overflow="fold")
+        rejected_table.add_column("reason", overflow="fold")
+        for item in report.rejected:
+            rejected_table.add_row(item.catalog, item.key, item.reason or "")
+        console.print(rejected_table)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    if report.path_map.rules:
+        map_table = Table(title="Path map (RD-Agent path → this machine)")
+        map_table.add_column("RD-Agent prefix", overflow="fold")
+        map_table.add_column("local directory", overflow="fold")
+        for prefix, target in report.path_map.rules:
+            map_table.add_row(prefix, target)
+        console.print(map_table)
+    if report.trusted_roots:
+        roots_table = Table(title="Trusted roots (model files load only from these)")
+        roots_table.add_column("directory", overflow="fold")
+        roots_table.add_column("")
+        for root in report.trusted_roots:
+            roots_table.add_row(str(root), "new" if root in report.new_roots else "")
+        console.print(roots_table)
+    if report.registry_files or report.pinned_files:
+        console.print(
+            f"File hashes: {report.registry_files} from RD-Agent's registry, {report.pinned_files} pinned now"
+        )
+    for bundle_id in report.bundles_stored:
+        confirmed = " (confirmed to RD-Agent)" if bundle_id in report.bundles_confirmed else ""
+        console.print(f"Stored bundle {bundle_id}{confirmed}")
+
+
+@rdagent_app.command("loops")
+def rdagent_loops(
+    home: HomeOption = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also list loops that are not consumable (not materialized).")
+    ] = False,
+) -> None:
+    """List the imported RD-Agent loops (consumable ones unless --all)."""
+    from aistock.rdagent.catalog.repository import RdagentRepository
+    from aistock.store import open_store, resolve_home
+
+    with open_store(resolve_home(home).ensure()) as store:
+        loops = RdagentRepository(store).loops()
+    shown = loops if show_all else [loop for loop in loops if loop.consumable]
+    table = Table(title=f"RD-Agent loops ({len(shown)} of {len(loops)})")
+    table.add_column("key (task_run_id/loop_id/workspace_id)", overflow="fold")
+    table.add_column("action")
+    table.add_column("materialization")
+    table.add_column("consumable")
+    table.add_column("annualized return", justify="right")
+    for loop in shown:
+        annual = loop.annualized_return
+        table.add_row(
+            loop.key,
+            loop.action or "",
+            loop.materialization_status or "[dim]unknown[/dim]",
+            "[green]yes[/green]" if loop.consumable else "[red]no[/red]",
+            f"{annual:.2%}" if annual is not None else "",
+        )
+    console.print(table)
+    hidden = len(loops) - len(shown)
+    if not loops:
+        console.print("No RD-Agent loops imported yet: run `aistock sync --from <RD-Agent dir|URL|ZIP>`.")
+    elif hidden:
+        reasons = {loop.consumable_reason for loop in loops if not loop.consumable}
+        console.print(
+            f"{hidden} loops hidden as not consumable (--all shows them): " + "; ".join(sorted(reasons))
+        )
 
 
 @app.command()

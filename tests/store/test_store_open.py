@@ -40,7 +40,17 @@ from aistock.store import (
 Digest = Callable[[Path], str]
 Builder = Callable[[WorkstationHome, str], Path]
 
-ALL_TABLES = {"alembic_version", "setting", "instrument", "data_source", "journal"}
+RDAGENT_TABLE_NAMES = {
+    "rdagent_factor",
+    "rdagent_strategy",
+    "rdagent_loop",
+    "rdagent_model",
+    "rdagent_sync_run",
+    "rdagent_sync_item",
+    "rdagent_artifact_file",
+    "rdagent_bundle",
+}
+ALL_TABLES = {"alembic_version", "setting", "instrument", "data_source", "journal", *RDAGENT_TABLE_NAMES}
 
 
 @pytest.fixture
@@ -75,7 +85,7 @@ def _table_names(path: Path) -> set[str]:
 def test_fresh_home_is_created_at_head_without_backup(home: WorkstationHome) -> None:
     with open_store(home) as store:
         assert home.backups_dir.is_dir()
-        assert store.revision == head_revision() == "0002"
+        assert store.revision == head_revision() == "0003"
         assert store.backup_path is None
         assert set(inspect(store.engine).get_table_names()) == ALL_TABLES
         with store.engine.connect() as connection:
@@ -183,7 +193,7 @@ def test_failed_migration_rolls_back_and_names_the_backup(
     assert len(backups) == 1
     message = str(caught.value)
     assert str(backups[0]) in message
-    assert "0001" in message and "0002" in message
+    assert "0001" in message and head_revision() in message
     # Rolled back as a whole: still at 0001, no half-created table, the user's rows intact.
     assert current_revision(path) == "0001"
     assert "data_source" not in _table_names(path)

@@ -115,5 +115,197 @@ class JournalEntry(SQLModel, table=True):
     payload_json: str
 
 
-STORE_TABLES: tuple[type[SQLModel], ...] = (Setting, Instrument, DataSourceRecord, JournalEntry)
+# --- RD-Agent catalogs (revision 0003) -------------------------------------------------------
+#
+# One row per catalog entry, keyed exactly like RD-Agent keys it. ``raw_json`` keeps the entry as
+# exported (the importer compares it to tell "changed" from "unchanged"); the other columns are
+# the few fields the workstation queries or shows, copied out so nobody has to parse JSON to list
+# loops. ``first_seen_run``/``last_seen_run`` point at ``rdagent_sync_run.id`` (no foreign key:
+# sync history may be pruned without touching the catalog).
+
+
+class RdagentFactor(SQLModel, table=True):
+    """A factor from ``factor_catalog.json`` or an alpha meta file, keyed by (name, source)."""
+
+    __tablename__ = "rdagent_factor"
+    __table_args__ = (UniqueConstraint("name", "source", name="uq_rdagent_factor_name_source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    source: str
+    expression: str | None = None
+    description: str | None = None
+    tags_json: str
+    raw_json: str
+    first_seen_run: int | None = None
+    last_seen_run: int | None = None
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class RdagentStrategy(SQLModel, table=True):
+    """A strategy from ``strategy_catalog.json`` (its id hashes the workspace's YAML templates)."""
+
+    __tablename__ = "rdagent_strategy"
+
+    strategy_id: str = Field(primary_key=True)
+    action: str | None = None
+    step_name: str | None = None
+    portfolio_config_json: str
+    raw_json: str
+    first_seen_run: int | None = None
+    last_seen_run: int | None = None
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class RdagentLoop(SQLModel, table=True):
+    """One loop × workspace row of ``loop_catalog.json``.
+
+    ``workspace_path`` and ``log_dir`` are kept raw (RD-Agent's ``/mnt/f/...`` or ``F:\\...``
+    paths); the path map turns them into local paths when they are used, so changing the map
+    never needs a re-import. ``metrics_json`` holds the cleaned metrics (junk keys recovered,
+    keys stripped), ``raw_json`` the entry as exported.
+    """
+
+    __tablename__ = "rdagent_loop"
+    __table_args__ = (
+        UniqueConstraint("task_run_id", "loop_id", "workspace_id", name="uq_rdagent_loop_key"),
+        Index("ix_rdagent_loop_run_loop", "task_run_id", "loop_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_run_id: str
+    loop_id: int
+    workspace_id: str
+    workspace_path: str | None = None
+    log_dir: str | None = None
+    action: str | None = None
+    status: str | None = None
+    has_result: bool | None = None
+    materialization_status: str | None = None
+    is_solidified: bool | None = None
+    asset_bundle_id: str | None = None
+    strategy_id: str | None = None
+    factor_names_json: str
+    metrics_json: str
+    paths_json: str
+    decision: bool | None = None
+    raw_json: str
+    first_seen_run: int | None = None
+    last_seen_run: int | None = None
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class RdagentModel(SQLModel, table=True):
+    """A model from ``model_catalog.json`` (one per loop workspace; the id hashes its config)."""
+
+    __tablename__ = "rdagent_model"
+    __table_args__ = (Index("ix_rdagent_model_loop", "task_run_id", "loop_id", "workspace_id"),)
+
+    model_id: str = Field(primary_key=True)
+    task_run_id: str | None = None
+    loop_id: int | None = None
+    workspace_id: str | None = None
+    model_type: str | None = None
+    model_config_json: str
+    dataset_config_json: str
+    feature_schema_json: str
+    flattened_feature_list_json: str
+    model_artifacts_json: str
+    raw_json: str
+    first_seen_run: int | None = None
+    last_seen_run: int | None = None
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class RdagentSyncRun(SQLModel, table=True):
+    """One ``aistock sync``: where from, how it ended, and the counts per catalog.
+
+    A refused run (a malformed file) is recorded too, in a transaction of its own, so the
+    history shows why nothing changed.
+    """
+
+    __tablename__ = "rdagent_sync_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    origin_kind: str  # 'dir' | 'url' | 'zip'
+    origin_location: str
+    status: str  # 'ok' | 'partial' | 'refused'
+    counts_json: str
+    message: str = ""
+
+
+class RdagentSyncItem(SQLModel, table=True):
+    """What one sync did to one catalog entry, with the reason when it was rejected."""
+
+    __tablename__ = "rdagent_sync_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="rdagent_sync_run.id", index=True)
+    catalog: str
+    key: str
+    outcome: str  # 'added' | 'changed' | 'unchanged' | 'rejected'
+    reason: str | None = None
+
+
+class RdagentArtifactFile(SQLModel, table=True):
+    """The expected SHA-256 of one file of a loop workspace.
+
+    ``origin`` says who vouches for it: ``registry`` (RD-Agent's registry, via the results API)
+    or ``pinned`` (hashed by us at the first sync that could see the file). A model pickle is
+    only ever loaded after its bytes match this hash.
+    """
+
+    __tablename__ = "rdagent_artifact_file"
+    __table_args__ = (
+        UniqueConstraint(
+            "task_run_id", "loop_id", "workspace_id", "relpath", name="uq_rdagent_artifact_file_key"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_run_id: str
+    loop_id: int
+    workspace_id: str
+    relpath: str
+    sha256: str
+    size_bytes: int | None = None
+    origin: str  # 'registry' | 'pinned'
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class RdagentBundle(SQLModel, table=True):
+    """A solidified production bundle stored on this machine (``workspaces/<ws>/...``)."""
+
+    __tablename__ = "rdagent_bundle"
+
+    asset_bundle_id: str = Field(primary_key=True)
+    task_run_id: str
+    loop_id: int
+    primary_workspace_id: str
+    local_dir: str
+    manifest_json: str
+    synced_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+RDAGENT_TABLES: tuple[type[SQLModel], ...] = (
+    RdagentFactor,
+    RdagentStrategy,
+    RdagentLoop,
+    RdagentModel,
+    RdagentSyncRun,
+    RdagentSyncItem,
+    RdagentArtifactFile,
+    RdagentBundle,
+)
+"""The RD-Agent catalog tables (revision 0003)."""
+
+STORE_TABLES: tuple[type[SQLModel], ...] = (
+    Setting,
+    Instrument,
+    DataSourceRecord,
+    JournalEntry,
+    *RDAGENT_TABLES,
+)
 """Every table the store owns, in creation order."""
