@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -20,6 +20,10 @@ from rich.table import Table
 
 from aistock import __version__
 from aistock.core.errors import AistockError
+
+if TYPE_CHECKING:  # only for annotations: the commands import what they use when they run
+    from aistock.data.service import DataService
+    from aistock.store import Store
 
 app = typer.Typer(
     name="aistock",
@@ -432,6 +436,144 @@ def rdagent_loops(
         console.print(
             f"{hidden} loops hidden as not consumable (--all shows them): " + "; ".join(sorted(reasons))
         )
+
+
+@rdagent_app.command("build-demo")
+def rdagent_build_demo(
+    provider: Annotated[
+        Path, typer.Option("--provider", help="qlib provider to train on (the demo market).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Directory for the export (replaced only on success).")],
+    seed: Annotated[int, typer.Option(help="Seed of the ids (the same seed gives the same ids).")] = 7,
+    window: Annotated[
+        int | None, typer.Option("--window", help="Train and test on the most recent N sessions only.")
+    ] = None,
+) -> None:
+    """Train the demo RD-Agent loops with real qlib and write RD-Agent's export layout."""
+    from aistock.rdagent.demo.build import build_demo_export
+
+    with _progress() as bar:
+        task = bar.add_task("Building the RD-Agent demo export", total=1.0)
+        export = build_demo_export(
+            provider,
+            out,
+            seed=seed,
+            window_days=window,
+            progress=lambda stage, f: bar.update(task, completed=f, description=stage),
+        )
+    table = Table(title=f"RD-Agent demo export: task run {export.task_run_id}")
+    for column in ("loop", "action", "workspace", "factors", "top-k", "ann. excess", "IR", "IC"):
+        table.add_column(
+            column, justify="right" if column in ("factors", "top-k", "ann. excess", "IR", "IC") else "left"
+        )
+    for loop in export.loops:
+        table.add_row(
+            str(loop["loop_id"]),
+            loop["action"],
+            loop["workspace_id"],
+            str(len(loop["factors"])),
+            str(loop["topk"]),
+            _fmt(loop.get("annualized_return"), "{:.2%}"),
+            _fmt(loop.get("sharpe"), "{:.2f}"),
+            _fmt(loop.get("ic"), "{:.4f}"),
+        )
+    console.print(table)
+    console.print(
+        f"Wrote {export.root} in {export.build_seconds:.1f} s; "
+        f"import it with: aistock sync --from {export.root}"
+    )
+
+
+def _fmt(value: object, pattern: str) -> str:
+    return pattern.format(value) if isinstance(value, (int, float)) else ""
+
+
+@app.command()
+def select(
+    loop: Annotated[
+        str, typer.Option("--loop", help="TASK_RUN_ID/LOOP_ID[/WORKSPACE_ID] (see: aistock rdagent loops).")
+    ],
+    date: Annotated[str, typer.Option("--date", help="Trading day, YYYY-MM-DD (the first one with --end).")],
+    end: Annotated[str | None, typer.Option("--end", help="Last trading day of a range, YYYY-MM-DD.")] = None,
+    topk: Annotated[
+        int | None, typer.Option("--topk", help="Names to select (default: the loop's top-k).")
+    ] = None,
+    universe: Annotated[
+        str | None, typer.Option("--universe", help="A market (csi300) or codes 600000.SH,000001.SZ.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write every scored name to .csv or .parquet.")
+    ] = None,
+    provider: Annotated[
+        Path | None,
+        typer.Option("--provider", help="qlib provider to read (default: the home's data source)."),
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Which stocks a synced RD-Agent loop picks on a day, from its model run on our data."""
+    from aistock.store import open_store, resolve_home
+
+    first = _parse_date(date, "--date")
+    last = _parse_date(end, "--end") if end else first
+    chosen = None if universe is None else (universe if "," not in universe and "." not in universe else
+                                             [c for c in universe.split(",") if c.strip()])  # fmt: skip
+    with open_store(resolve_home(home).ensure()) as store:
+        from aistock.selection.service import SelectionService
+
+        service = SelectionService(store, _data_service(store, provider))
+        result = service.select(loop, start=first, end=last, topk=topk, universe=chosen)
+    _print_selection(result, out)
+
+
+def _data_service(store: Store, provider: Path | None) -> DataService:
+    """The market data a command reads: ``--provider``, else the home's registered source."""
+    from sqlmodel import select as sql_select
+
+    from aistock.data import DataService, QlibProviderSource
+    from aistock.store import DataSourceRecord
+
+    if provider is not None:
+        return DataService(QlibProviderSource(provider))
+    with store.session() as session:
+        sources = session.exec(sql_select(DataSourceRecord)).all()
+    local = [s for s in sources if s.kind in ("demo", "qlib_dir")]
+    if not local:
+        raise AistockError(
+            "this home has no market data source",
+            "pass --provider DIR, or run aistock demo once to build the demo",
+        )
+    return DataService(QlibProviderSource(Path(local[0].location)))
+
+
+def _print_selection(result: object, out: Path | None) -> None:
+    from aistock.selection.service import SelectionResult
+
+    assert isinstance(result, SelectionResult)
+    last_day = result.end
+    picks = result.selected(last_day)
+    table = Table(title=f"Loop {result.loop_key} · {last_day} · top {result.topk}")
+    for column in ("rank", "code", "score", "target weight"):
+        table.add_column(column, justify="right" if column != "code" else "left")
+    for row in picks.itertuples(index=False):
+        table.add_row(str(row.rank), str(row.code), f"{row.score:.6f}", f"{row.target_weight:.2%}")
+    console.print(table)
+    days = result.candidates["trade_date"].nunique()
+    t = result.timings
+    console.print(
+        f"{len(result.candidates):,} names scored over {days} day(s); run #{result.run_id} stored · "
+        f"model {t.get('load_s', 0.0):.2f} s, features + predict {t.get('predict_s', 0.0):.2f} s"
+    )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    if out is not None:
+        frame = result.candidates
+        if out.suffix.lower() == ".parquet":
+            frame.to_parquet(out, index=False)
+        elif out.suffix.lower() == ".csv":
+            frame.to_csv(out, index=False)
+        else:
+            raise AistockError(f"--out {out} has an unknown suffix", "use a .csv or .parquet file name")
+        console.print(f"Wrote {out}")
 
 
 @app.command()

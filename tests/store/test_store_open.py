@@ -50,7 +50,16 @@ RDAGENT_TABLE_NAMES = {
     "rdagent_artifact_file",
     "rdagent_bundle",
 }
-ALL_TABLES = {"alembic_version", "setting", "instrument", "data_source", "journal", *RDAGENT_TABLE_NAMES}
+SELECTION_TABLE_NAMES = {"selection_run", "selection_candidate"}
+ALL_TABLES = {
+    "alembic_version",
+    "setting",
+    "instrument",
+    "data_source",
+    "journal",
+    *RDAGENT_TABLE_NAMES,
+    *SELECTION_TABLE_NAMES,
+}
 
 
 @pytest.fixture
@@ -85,7 +94,7 @@ def _table_names(path: Path) -> set[str]:
 def test_fresh_home_is_created_at_head_without_backup(home: WorkstationHome) -> None:
     with open_store(home) as store:
         assert home.backups_dir.is_dir()
-        assert store.revision == head_revision() == "0003"
+        assert store.revision == head_revision() == "0004"
         assert store.backup_path is None
         assert set(inspect(store.engine).get_table_names()) == ALL_TABLES
         with store.engine.connect() as connection:

@@ -46,3 +46,27 @@ def test_changed_settings_rebuild(tmp_path: Path) -> None:
         )
         assert bigger.built_now and bigger.manifest.stocks == 30
         assert prepare_demo_world(home, store, SMALL, rebuild=True).built_now
+
+
+def test_demo_world_trains_and_syncs_the_rdagent_export_once(tmp_path: Path) -> None:
+    from aistock.rdagent.catalog.repository import RdagentRepository
+
+    home = WorkstationHome(tmp_path / "home").ensure()
+    settings = DemoSettings(seed=5, stocks=30, days=220, minute_days=1, end=dt.date(2025, 11, 21))
+    with open_store(home) as store:
+        world = prepare_demo_world(home, store, settings)
+        assert world.rdagent_loops == 4 and world.rdagent_export is not None
+        assert "trained now" in world.rdagent_note
+        loops = RdagentRepository(store).loops(consumable_only=True)
+        assert len(loops) == 5  # four experiment workspaces and one factor sub-workspace
+        stamp = (world.rdagent_export / "demo_export.json").stat().st_mtime_ns
+        again = prepare_demo_world(home, store, settings)
+        assert "reused" in again.rdagent_note and "0 added, 0 changed" in again.rdagent_note
+        assert (world.rdagent_export / "demo_export.json").stat().st_mtime_ns == stamp
+
+
+def test_a_short_market_skips_the_rdagent_demo_with_a_note(tmp_path: Path) -> None:
+    home = WorkstationHome(tmp_path / "home").ensure()
+    with open_store(home) as store:
+        world = prepare_demo_world(home, store, SMALL)
+    assert world.rdagent_export is None and "need 200" in world.rdagent_note

@@ -24,6 +24,7 @@ from aistock.store.settings import SettingsRepository
 from aistock.store.store import Store, backup_database, open_store
 from aistock.store.tables import (
     RDAGENT_TABLES,
+    SELECTION_TABLES,
     STORE_TABLES,
     DataSourceRecord,
     Instrument,
@@ -36,6 +37,8 @@ from aistock.store.tables import (
     RdagentStrategy,
     RdagentSyncItem,
     RdagentSyncRun,
+    SelectionCandidate,
+    SelectionRun,
     Setting,
     UTCDateTime,
     utc_now,
@@ -45,6 +48,7 @@ __all__ = [
     "BUSY_TIMEOUT_MS",
     "HOME_ENV_VAR",
     "RDAGENT_TABLES",
+    "SELECTION_TABLES",
     "STORE_TABLES",
     "DataSourceRecord",
     "Instrument",
@@ -61,6 +65,8 @@ __all__ = [
     "RdagentStrategy",
     "RdagentSyncItem",
     "RdagentSyncRun",
+    "SelectionCandidate",
+    "SelectionRun",
     "Setting",
     "SettingsRepository",
     "Store",

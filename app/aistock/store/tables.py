@@ -301,11 +301,51 @@ RDAGENT_TABLES: tuple[type[SQLModel], ...] = (
 )
 """The RD-Agent catalog tables (revision 0003)."""
 
+class SelectionRun(SQLModel, table=True):
+    """One selection: which loop, which days, which universe and top-k, which model file."""
+
+    __tablename__ = "selection_run"
+    __table_args__ = (Index("ix_selection_run_loop", "task_run_id", "loop_id", "workspace_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    task_run_id: str
+    loop_id: int
+    workspace_id: str
+    start_date: date
+    end_date: date
+    universe_json: str = "null"
+    topk: int
+    candidates: int
+    data_source: str
+    model_path: str
+    details_json: str = "{}"
+
+
+class SelectionCandidate(SQLModel, table=True):
+    """One scored name of a selection run on one day (top-k have a non-zero target weight)."""
+
+    __tablename__ = "selection_candidate"
+    __table_args__ = (Index("ix_selection_candidate_run_day", "run_id", "trade_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="selection_run.id", ondelete="CASCADE")
+    trade_date: date
+    code: str
+    score: float
+    rank: int
+    target_weight: float
+
+
+SELECTION_TABLES: tuple[type[SQLModel], ...] = (SelectionRun, SelectionCandidate)
+"""The selection service's tables (revision 0004)."""
+
 STORE_TABLES: tuple[type[SQLModel], ...] = (
     Setting,
     Instrument,
     DataSourceRecord,
     JournalEntry,
     *RDAGENT_TABLES,
+    *SELECTION_TABLES,
 )
 """Every table the store owns, in creation order."""

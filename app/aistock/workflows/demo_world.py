@@ -4,7 +4,9 @@ A fresh install has no market data, no RD-Agent export and no broker. The demo w
 three roles with things the workstation ships or generates, so that the very first launch shows
 a working product. This workflow builds the demo market once (later launches reuse it), records
 it as a data source in the store, and loads its instrument master, so the rest of the app finds
-demo data exactly where it would find real data.
+demo data exactly where it would find real data. It then trains the demo RD-Agent export on that
+market (real qlib, four loops, once per market) and syncs it like any RD-Agent directory, so the
+loop catalog and the selection service have something real to show.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ class DemoSettings:
     days: int = 1200
     minute_days: int = 20
     end: dt.date | None = None
+    rdagent: bool = True
+    """Also build and sync the demo RD-Agent export (needs a market of 200+ sessions)."""
+    rdagent_window: int = 500
+    """Sessions the demo loops train and test on (the most recent ones)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ class DemoWorld:
     manifest: DemoManifest
     built_now: bool
     instruments: int
+    rdagent_export: Path | None = None
+    rdagent_loops: int = 0
+    rdagent_note: str = ""
 
     @property
     def provider_dir(self) -> Path:
@@ -97,6 +106,7 @@ class DemoWorld:
             f"ST names {c.get('st_stocks', 0)}, new listings {c.get('new_listings', 0)}, "
             f"delistings {c.get('delistings', 0)}, ex-dividend events {c.get('ex_dividend_events', 0)}",
             f"seed {m.seed}, generator v{m.generator_version}, built in {m.build_seconds:.1f} s",
+            *([self.rdagent_note] if self.rdagent_note else []),
         ]
 
 
@@ -135,7 +145,61 @@ def prepare_demo_world(
         )
     assert manifest is not None
     count = _register(store, provider, manifest)
-    return DemoWorld(home=home, manifest=manifest, built_now=built_now, instruments=count)
+    world = DemoWorld(home=home, manifest=manifest, built_now=built_now, instruments=count)
+    if settings.rdagent:
+        world = _with_rdagent(world, store, settings, rebuild=built_now, progress=progress)
+    return world
+
+
+MIN_RDAGENT_DAYS = 200
+
+
+def _with_rdagent(
+    world: DemoWorld,
+    store: Store,
+    settings: DemoSettings,
+    *,
+    rebuild: bool,
+    progress: ProgressCallback | None,
+) -> DemoWorld:
+    """Build the demo RD-Agent export when it is missing or stale, then sync it (idempotent)."""
+    from dataclasses import replace
+
+    from aistock.rdagent.catalog.sync import CatalogSync
+    from aistock.rdagent.demo.build import GENERATOR_VERSION, build_demo_export, load_demo_export
+
+    if world.manifest.days < MIN_RDAGENT_DAYS:
+        note = (
+            f"no RD-Agent demo: the market has {world.manifest.days} sessions, "
+            f"the demo loops need {MIN_RDAGENT_DAYS}"
+        )
+        return replace(world, rdagent_note=note)
+    target = world.home.demo_dir / "rdagent"
+    existing = load_demo_export(target)
+    stale = (
+        rebuild
+        or existing is None
+        or existing.generator_version != GENERATOR_VERSION
+        or existing.seed != settings.seed
+        or existing.provider != str(world.provider_dir.resolve())
+    )
+    if stale:
+        export = build_demo_export(
+            world.provider_dir,
+            target,
+            seed=settings.seed,
+            window_days=settings.rdagent_window,
+            progress=(lambda stage, f: progress(f"RD-Agent demo: {stage}", f)) if progress else None,
+        )
+    else:
+        assert existing is not None
+        export = existing
+    report = CatalogSync(store).run(export.root)
+    note = (
+        f"RD-Agent demo: {len(export.loops)} loops ({'trained now' if stale else 'reused'}), "
+        f"synced: {report.added} added, {report.changed} changed, {len(report.rejected)} rejected"
+    )
+    return replace(world, rdagent_export=export.root, rdagent_loops=len(export.loops), rdagent_note=note)
 
 
 def _register(store: Store, provider: Path, manifest: DemoManifest) -> int:

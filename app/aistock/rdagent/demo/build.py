@@ -116,19 +116,24 @@ def build_demo_export(
     out: Path,
     *,
     seed: int = 7,
+    window_days: int | None = None,
     progress: Progress | None = None,
     timeout_s: float = 1800.0,
 ) -> DemoExport:
-    """Train every demo loop with qlib on ``provider`` and write the export to ``out``."""
+    """Train every demo loop with qlib on ``provider`` and write the export to ``out``.
+
+    ``window_days`` limits the loops to the most recent sessions (training time grows with the
+    window; the demo world uses 500 sessions to open in about a minute).
+    """
     started = time.perf_counter()
     report = progress or (lambda _stage, _fraction: None)
     provider = provider.resolve()
     data = DataService(QlibProviderSource(provider))
     days = [d if isinstance(d, dt.date) else d.date() for d in data.calendar()]
     try:
-        segments = demo_segments(days)
+        segments = demo_segments(days, window_days)
     except ValueError as exc:
-        raise DemoExportError(str(exc), "build the demo market with --days 300 or more") from exc
+        raise DemoExportError(str(exc), "use a market (or a window) of at least 200 trading days") from exc
     stocks = len(data.instruments("all"))
     plans = demo_loops(stocks)
     run_id = task_run_id(seed)
@@ -174,6 +179,8 @@ def build_demo_export(
         manifest = {
             "generator_version": GENERATOR_VERSION,
             "seed": seed,
+            "window_days": window_days,
+            "market_end": days[-1].isoformat(),
             "task_run_id": run_id,
             "provider": str(provider),
             "segments": segments.__dict__,

@@ -189,11 +189,14 @@ def demo_loops(stocks: int) -> list[LoopPlan]:
     ]  # fmt: skip
 
 
-def demo_segments(days: Sequence[dt.date]) -> Segments:
-    """Train on the first 55 % of the calendar, validate on 15 %, test on the rest.
+def demo_segments(days: Sequence[dt.date], window: int | None = None) -> Segments:
+    """Train on the first 55 % of the calendar (or of its last ``window`` sessions), validate on
+    15 %, test on the rest.
 
     The first 60 sessions are left out of training (Alpha158's longest window is 60 days).
     """
+    if window is not None:
+        days = days[-window:]
     if len(days) < 200:
         raise ValueError(f"the demo export needs at least 200 trading days, the market has {len(days)}")
     n = len(days)

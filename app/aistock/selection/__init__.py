@@ -1,0 +1,1 @@
+"""The selection service: a synced RD-Agent loop's picks on a trading day, stored per run."""
