@@ -32,7 +32,6 @@ import argparse
 import json
 import os
 import pickle
-import resource
 import statistics
 import subprocess
 import sys
@@ -63,7 +62,8 @@ warm = []
 for day in days[1:]:
     t = time.perf_counter(); runtime.predict(loaded, day, day); warm.append(time.perf_counter() - t)
 pickle.dump(recode_instruments(scores, to_qlib), open(out, "wb"))
-print(json.dumps({"cold": cold, "warm": warm, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"cold": cold, "warm": warm, "rss_mb": peak}))
 """
 
 _QLIB = r"""
@@ -75,7 +75,8 @@ from qlib.data.dataset.handler import DataHandlerLP
 provider, export, ws, days, out = sys.argv[1:6]
 days = days.split(",")
 qlib.init(provider_uri=provider, region="cn", kernels=1, logging_level="ERROR")
-art = next((Path := __import__("pathlib").Path)(export).glob(f"git_ignore_folder/RD-Agent_workspace/{ws}/mlruns/*/*/artifacts"))
+from pathlib import Path
+art = next(Path(export).glob(f"git_ignore_folder/RD-Agent_workspace/{ws}/mlruns/*/*/artifacts"))
 with contextlib.redirect_stdout(io.StringIO()):
     model = pickle.load(open(art / "params.pkl", "rb"))
 dataset = pickle.load(open(art / "dataset", "rb"))
@@ -91,7 +92,8 @@ warm = []
 for day in days[1:]:
     t = time.perf_counter(); score(day); warm.append(time.perf_counter() - t)
 pickle.dump(scores, open(out, "wb"))
-print(json.dumps({"cold": cold, "warm": warm, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"cold": cold, "warm": warm, "rss_mb": peak}))
 """
 
 
