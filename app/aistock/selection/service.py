@@ -200,7 +200,8 @@ class SelectionService:
         short = candidates.groupby("trade_date")["selected"].sum()
         for day, count in zip(short.index, short.to_numpy(), strict=True):
             if count < k:
-                notes.append(f"{pd.Timestamp(day).date()}: only {int(count)} stocks scored, fewer than top-{k}")
+                day_text = pd.Timestamp(day).date()
+                notes.append(f"{day_text}: only {int(count)} stocks scored, fewer than top-{k}")
         run_id = (
             self._persist(record, loaded, first, last, universe, k, candidates, timings) if persist else None
         )
