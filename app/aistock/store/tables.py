@@ -301,6 +301,7 @@ RDAGENT_TABLES: tuple[type[SQLModel], ...] = (
 )
 """The RD-Agent catalog tables (revision 0003)."""
 
+
 class SelectionRun(SQLModel, table=True):
     """One selection: which loop, which days, which universe and top-k, which model file."""
 
