@@ -14,6 +14,7 @@ from aistock.cli import app
 from aistock.data import DataService, QlibProviderSource
 from aistock.rdagent.catalog.sync import CatalogSync
 from aistock.rdagent.demo.build import DemoExport
+from aistock.rdagent.instrument_codes import to_qlib
 from aistock.selection.loop_ref import parse_loop_ref
 from aistock.selection.service import SelectionError, SelectionService
 from aistock.store import WorkstationHome, open_store
@@ -51,10 +52,10 @@ def test_selection_topk_equals_signals_parquet_on_every_test_day(
     result = service.select(_ref(demo_export, loop_id), start=days[0].date(), end=days[-1].date())
     assert result.topk == int(signals["topk"].iloc[0])
     ours = result.selected()
-    ours_codes = [f"{c.split('.')[1]}{c.split('.')[0]}" for c in ours["code"]]
+    ours_codes = [to_qlib(c) for c in ours["code"]]
     assert ours_codes == list(signals["instrument"])
     assert list(ours["rank"]) == list(signals["rank"])
-    assert (ours["score"].to_numpy() - signals["score"].to_numpy()).__abs__().max() <= 1e-6
+    assert abs(ours["score"].to_numpy() - signals["score"].to_numpy()).max() <= 1e-6
     assert (ours["target_weight"] == 1.0 / result.topk).all()
     stored = service.stored_candidates(result.run_id or -1)
     pd.testing.assert_frame_equal(stored, result.candidates, check_dtype=False)
