@@ -51,6 +51,15 @@ RDAGENT_TABLE_NAMES = {
     "rdagent_bundle",
 }
 SELECTION_TABLE_NAMES = {"selection_run", "selection_candidate"}
+ORDER_BOOK_TABLE_NAMES = {
+    "order_event",
+    "oms_cursor",
+    "trade_order",
+    "trade_fill",
+    "account_asset",
+    "account_position",
+    "account_reconcile",
+}
 ALL_TABLES = {
     "alembic_version",
     "setting",
@@ -59,6 +68,7 @@ ALL_TABLES = {
     "journal",
     *RDAGENT_TABLE_NAMES,
     *SELECTION_TABLE_NAMES,
+    *ORDER_BOOK_TABLE_NAMES,
 }
 
 
@@ -94,7 +104,7 @@ def _table_names(path: Path) -> set[str]:
 def test_fresh_home_is_created_at_head_without_backup(home: WorkstationHome) -> None:
     with open_store(home) as store:
         assert home.backups_dir.is_dir()
-        assert store.revision == head_revision() == "0004"
+        assert store.revision == head_revision() == "0005"
         assert store.backup_path is None
         assert set(inspect(store.engine).get_table_names()) == ALL_TABLES
         with store.engine.connect() as connection:

@@ -59,8 +59,18 @@ def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         cursor.close()
 
 
+IMMEDIATE = {"aistock_begin": "BEGIN IMMEDIATE"}
+"""Execution options for a transaction that will write: it takes the write lock at ``BEGIN``.
+
+A deferred transaction that reads first and writes later cannot wait for another writer: SQLite
+fails its upgrade at once with "database is locked" (busy_timeout does not apply), because its
+snapshot is already stale. Writers that read-modify-write (the order manager) begin IMMEDIATE,
+so they queue for the lock instead; readers keep the cheap deferred BEGIN.
+"""
+
+
 def _on_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql(str(connection.get_execution_options().get("aistock_begin", "BEGIN")))
 
 
 def create_sqlite_engine(path: Path | str) -> Engine:

@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from aistock.core.errors import StoreError
-from aistock.store.engine import create_sqlite_engine
+from aistock.store.engine import IMMEDIATE, create_sqlite_engine
 from aistock.store.errors import (
     NewerSchemaError,
     StoreClosedError,
@@ -214,6 +214,14 @@ class Store:
         closed session would fail).
         """
         return Session(self.engine, expire_on_commit=False)
+
+    def write_session(self) -> Session:
+        """A session whose transactions take the write lock at once (read-modify-write work).
+
+        Use it wherever a transaction reads and then writes while other threads also write:
+        a plain session would fail with "database is locked" instead of waiting its turn.
+        """
+        return Session(self.engine.execution_options(**IMMEDIATE), expire_on_commit=False)
 
     def close(self) -> None:
         """Close all connections and release the home's lock; calling it twice is harmless."""

@@ -341,6 +341,169 @@ class SelectionCandidate(SQLModel, table=True):
 SELECTION_TABLES: tuple[type[SQLModel], ...] = (SelectionRun, SelectionCandidate)
 """The selection service's tables (revision 0004)."""
 
+# --- The order book (revision 0005) ----------------------------------------------------------
+#
+# ``order_event`` is the OMS's own append-only journal of everything a gateway reported (and
+# every send it made), written *before* the event is applied; ``oms_cursor.last_event_id`` is
+# the high-water mark of what has been applied, moved in the same transaction as the change it
+# stands for. After a crash the events above the mark are replayed, idempotently. Money is kept
+# in integer fen where the book computes it, and as the broker's floats where the broker said it.
+
+
+class OrderEvent(SQLModel, table=True):
+    """One gateway event, journaled before it is applied; never updated or deleted."""
+
+    __tablename__ = "order_event"
+    __table_args__ = (Index("ix_order_event_account", "account_id", "id"), {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str
+    received_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    kind: str
+    key: str | None = None
+    payload_json: str
+
+
+class OmsCursor(SQLModel, table=True):
+    """Per account: the last applied journal event and the next client order number."""
+
+    __tablename__ = "oms_cursor"
+
+    account_id: str = Field(primary_key=True)
+    last_event_id: int = 0
+    next_order_seq: int = 1
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class TradeOrder(SQLModel, table=True):
+    """An order of ours (or one placed outside the workstation, ``origin='external'``)."""
+
+    __tablename__ = "trade_order"
+    __table_args__ = (
+        Index("ux_trade_order_broker_id", "account_id", "broker_order_id", unique=True),
+        Index("ix_trade_order_account_day", "account_id", "trading_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str
+    client_order_id: str = Field(unique=True)
+    broker_order_id: int | None = None
+    order_sysid: str = ""
+    code: str
+    side: str
+    volume: int
+    price_type: str
+    price: float
+    strategy: str = ""
+    origin: str = "workstation"
+    status: str
+    broker_status: int | None = None
+    status_msg: str = ""
+    reject_source: str | None = None
+    cancel_requested: bool = False
+    filled_volume: int = 0
+    filled_amount_fen: int = 0
+    fees_fen: int = 0
+    broker_traded_volume: int = 0
+    trading_day: date
+    run_id: str
+    not_found_checks: int = 0
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class TradeFill(SQLModel, table=True):
+    """One execution, counted once per (account, trade id)."""
+
+    __tablename__ = "trade_fill"
+    __table_args__ = (
+        UniqueConstraint("account_id", "trade_id", name="uq_trade_fill_account_trade"),
+        Index("ix_trade_fill_account_day", "account_id", "trading_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str
+    trade_id: str
+    client_order_id: str
+    broker_order_id: int
+    code: str
+    side: str
+    volume: int
+    price: float
+    amount_fen: int
+    fees_fen: int
+    traded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    trading_day: date
+    source: str  # 'push' | 'query'
+    event_id: int
+    recorded_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class AccountAsset(SQLModel, table=True):
+    """The account's cash: our ledger (start of day + fills) beside the broker's last word."""
+
+    __tablename__ = "account_asset"
+
+    account_id: str = Field(primary_key=True)
+    mode: str = "paper"
+    trading_day: date | None = None
+    sod_cash_fen: int = 0
+    cash_fen: int = 0
+    broker_cash: float | None = None
+    broker_frozen_cash: float | None = None
+    broker_market_value: float | None = None
+    broker_total_asset: float | None = None
+    broker_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reconcile_state: str = "pending"
+    buy_blocked: bool = True
+    block_reason: str = "not reconciled with the broker yet"
+    reconciled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class AccountPosition(SQLModel, table=True):
+    """One holding: start-of-day volume plus today's fills, beside the broker's last word."""
+
+    __tablename__ = "account_position"
+
+    account_id: str = Field(primary_key=True)
+    code: str = Field(primary_key=True)
+    sod_volume: int = 0
+    bought_today: int = 0
+    sold_today: int = 0
+    volume: int = 0
+    broker_volume: int | None = None
+    broker_can_use: int | None = None
+    avg_price: float = 0.0
+    last_price: float = 0.0
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class AccountReconcile(SQLModel, table=True):
+    """One comparison of the book with the broker, and what differed."""
+
+    __tablename__ = "account_reconcile"
+    __table_args__ = (Index("ix_account_reconcile_account", "account_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: str
+    at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    trigger: str
+    matched: bool
+    details_json: str
+
+
+ORDER_BOOK_TABLES: tuple[type[SQLModel], ...] = (
+    OrderEvent,
+    OmsCursor,
+    TradeOrder,
+    TradeFill,
+    AccountAsset,
+    AccountPosition,
+    AccountReconcile,
+)
+"""The OMS's tables (revision 0005)."""
+
 STORE_TABLES: tuple[type[SQLModel], ...] = (
     Setting,
     Instrument,
@@ -348,5 +511,6 @@ STORE_TABLES: tuple[type[SQLModel], ...] = (
     JournalEntry,
     *RDAGENT_TABLES,
     *SELECTION_TABLES,
+    *ORDER_BOOK_TABLES,
 )
 """Every table the store owns, in creation order."""
