@@ -1,0 +1,1 @@
+"""Broker connections: the gateway protocol, miniQMT and the miniQMT simulator."""
