@@ -419,6 +419,7 @@ class TradeFill(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("account_id", "trade_id", name="uq_trade_fill_account_trade"),
         Index("ix_trade_fill_account_day", "account_id", "trading_day"),
+        Index("ix_trade_fill_order", "account_id", "client_order_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

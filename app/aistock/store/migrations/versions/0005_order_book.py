@@ -89,6 +89,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("account_id", "trade_id", name="uq_trade_fill_account_trade"),
     )
     op.create_index("ix_trade_fill_account_day", "trade_fill", ["account_id", "trading_day"])
+    op.create_index("ix_trade_fill_order", "trade_fill", ["account_id", "client_order_id"])
     op.create_table(
         "account_asset",
         sa.Column("account_id", sa.String(), primary_key=True, nullable=False),
@@ -138,6 +139,7 @@ def downgrade() -> None:
     op.drop_table("account_reconcile")
     op.drop_table("account_position")
     op.drop_table("account_asset")
+    op.drop_index("ix_trade_fill_order", table_name="trade_fill")
     op.drop_index("ix_trade_fill_account_day", table_name="trade_fill")
     op.drop_table("trade_fill")
     op.drop_index("ix_trade_order_account_day", table_name="trade_order")

@@ -1,0 +1,1 @@
+"""miniQMT through the real xtquant API (the trader class is a parameter)."""

@@ -1,0 +1,1 @@
+"""Order management: the journal-first order book and its reconciliation with the broker."""
