@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from aistock import __version__
+from aistock.cli_paper import paper_app
 from aistock.core.errors import AistockError
 
 if TYPE_CHECKING:  # only for annotations: the commands import what they use when they run
@@ -42,6 +43,7 @@ rdagent_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(rdagent_app, name="rdagent")
+app.add_typer(paper_app, name="paper")
 
 console = Console()
 err_console = Console(stderr=True)

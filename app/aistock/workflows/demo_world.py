@@ -48,6 +48,8 @@ class DemoSettings:
     """Also build and sync the demo RD-Agent export (needs a market of 200+ sessions)."""
     rdagent_window: int = 500
     """Sessions the demo loops train and test on (the most recent ones)."""
+    paper: bool = True
+    """Also open the demo paper account on the built-in miniQMT simulator and reconcile it."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class DemoWorld:
     rdagent_export: Path | None = None
     rdagent_loops: int = 0
     rdagent_note: str = ""
+    paper_note: str = ""
 
     @property
     def provider_dir(self) -> Path:
@@ -107,6 +110,7 @@ class DemoWorld:
             f"delistings {c.get('delistings', 0)}, ex-dividend events {c.get('ex_dividend_events', 0)}",
             f"seed {m.seed}, generator v{m.generator_version}, built in {m.build_seconds:.1f} s",
             *([self.rdagent_note] if self.rdagent_note else []),
+            *([self.paper_note] if self.paper_note else []),
         ]
 
 
@@ -148,6 +152,12 @@ def prepare_demo_world(
     world = DemoWorld(home=home, manifest=manifest, built_now=built_now, instruments=count)
     if settings.rdagent:
         world = _with_rdagent(world, store, settings, rebuild=built_now, progress=progress)
+    if settings.paper:
+        from dataclasses import replace
+
+        from aistock.workflows.paper_demo import check_demo_paper_account
+
+        world = replace(world, paper_note=check_demo_paper_account(world.home, store, world.data_service()))
     return world
 
 
