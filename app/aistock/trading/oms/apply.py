@@ -23,7 +23,7 @@ from aistock.core.orders import (
     apply_fill,
     apply_status,
 )
-from aistock.store.tables import AccountPosition, TradeFill, TradeOrder, utc_now
+from aistock.store.tables import TradeFill, TradeOrder, utc_now
 from aistock.trading.gateways.events import (
     AccountSnapshot,
     AssetReport,
@@ -36,7 +36,14 @@ from aistock.trading.gateways.events import (
     TradeReport,
 )
 from aistock.trading.oms import rows
-from aistock.trading.oms.ledger import LedgerTrade, amount_fen, cash_effect_fen, compare, volume_effect
+from aistock.trading.oms.ledger import (
+    Difference,
+    LedgerTrade,
+    amount_fen,
+    cash_effect_fen,
+    compare,
+    volume_effect,
+)
 
 EXTERNAL = "external"
 _MARKET_PUSHED_PRICE_TYPE = 88  # how miniQMT pushes market orders back (limit orders come as 50)
@@ -287,9 +294,7 @@ class EventApplier:
         reported = {p.code for p in s.positions}
         for p in s.positions:
             self._position(session, p)
-        for row in session.exec(
-            select(AccountPosition).where(col(AccountPosition.account_id) == self.account_id)
-        ).all():
+        for row in rows.positions_of(session, self.account_id):
             if row.code not in reported and row.broker_volume:
                 row.broker_volume = 0
                 row.broker_can_use = 0
@@ -297,16 +302,15 @@ class EventApplier:
         if asset.trading_day != day:
             effects.reconcile = effects.reconcile or "new_day"
             return
-        ours = {
-            r.code: r.volume
-            for r in session.exec(
-                select(AccountPosition).where(col(AccountPosition.account_id) == self.account_id)
-            ).all()
-            if r.volume
-        }
-        theirs = {p.code: p.volume for p in s.positions if p.volume}
-        broker_cash = yuan_to_fen(s.asset.cash) + yuan_to_fen(s.asset.frozen_cash)
-        if compare(ours, asset.cash_fen, theirs, broker_cash):
+        if self.differences(session, s):
             # A poll races the fill stream, so a difference here is only a suspicion; the
             # full reconciliation re-queries until the picture is stable before it blocks.
             effects.reconcile = effects.reconcile or "poll_mismatch"
+
+    def differences(self, session: Session, snapshot: AccountSnapshot) -> list[Difference]:
+        """The ledger (start of day + today's fills) against the broker's holdings and cash."""
+        asset = rows.asset_row(session, self.account_id, self.mode)
+        ours = {p.code: p.volume for p in rows.positions_of(session, self.account_id) if p.volume}
+        theirs = {p.code: p.volume for p in snapshot.positions if p.volume}
+        broker_cash = yuan_to_fen(snapshot.asset.cash) + yuan_to_fen(snapshot.asset.frozen_cash)
+        return compare(ours, asset.cash_fen, theirs, broker_cash)

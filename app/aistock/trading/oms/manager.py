@@ -62,9 +62,7 @@ from aistock.trading.oms.ledger import (
     LedgerTrade,
     amount_fen,
     cash_effect_fen,
-    compare,
     derive_start_of_day,
-    volume_effect,
 )
 
 GatewayFactory = Callable[[EventSink], Gateway]
@@ -434,7 +432,7 @@ class OrderManager:
             not_found = self._settle_missing(session, order_list, day)
             self._expire_old_days(session, day)
             self._roll_baseline(session, snapshot, trade_list, day)
-            differences = self._compare(session, snapshot)
+            differences = self._applier.differences(session, snapshot)
             asset_row = rows.asset_row(session, self.account_id, self.mode)
             self._applier.apply(session, ids[0], snapshot, day, ApplyEffects())
             asset_row.reconcile_state = "matched" if not differences else "mismatch"
@@ -542,23 +540,6 @@ class OrderManager:
         asset.updated_at = utc_now()
         session.flush()
 
-    def _positions(self, session: Session) -> list[AccountPosition]:
-        statement = select(AccountPosition).where(col(AccountPosition.account_id) == self.account_id)
-        return list(session.exec(statement).all())
-
-    def _compare(self, session: Session, snapshot: AccountSnapshot) -> list[Difference]:
-        asset = rows.asset_row(session, self.account_id, self.mode)
-        ours = {
-            p.code: p.volume
-            for p in session.exec(
-                select(AccountPosition).where(col(AccountPosition.account_id) == self.account_id)
-            ).all()
-            if p.volume
-        }
-        theirs = {p.code: p.volume for p in snapshot.positions if p.volume}
-        broker_cash = yuan_to_fen(snapshot.asset.cash) + yuan_to_fen(snapshot.asset.frozen_cash)
-        return compare(ours, asset.cash_fen, theirs, broker_cash)
-
     def _record_reconcile(self, report: ReconcileReport) -> None:
         details = {
             "differences": [d.describe() for d in report.differences],
@@ -588,4 +569,4 @@ class OrderManager:
             self.alerts.append(("reconcile_mismatch", report.summary()))
 
 
-__all__ = ["OrderManager", "OrderRefused", "ReconcileReport", "volume_effect"]
+__all__ = ["OrderManager", "OrderRefused", "ReconcileReport"]

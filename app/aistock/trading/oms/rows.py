@@ -116,6 +116,11 @@ def position_row(session: Session, account_id: str, code: str) -> AccountPositio
     return row
 
 
+def positions_of(session: Session, account_id: str) -> list[AccountPosition]:
+    statement = select(AccountPosition).where(col(AccountPosition.account_id) == account_id)
+    return list(session.exec(statement).all())
+
+
 def open_orders(session: Session, account_id: str) -> list[TradeOrder]:
     finals = [s.value for s in OrderStatus if s.is_final]
     return list(
