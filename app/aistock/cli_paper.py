@@ -7,13 +7,18 @@ so the account persists between commands exactly as a broker account persists be
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from aistock.core.errors import AistockError
+
+if TYPE_CHECKING:
+    from aistock.data import DataService
+    from aistock.store import Store, WorkstationHome
 
 paper_app = typer.Typer(
     help="The demo paper account on the built-in miniQMT simulator (status, order, cancel).",
@@ -24,9 +29,7 @@ console = Console()
 HomeOpt = Annotated[str | None, typer.Option("--home", help="Workstation home (default: the user data dir).")]
 
 
-def _session(home: str | None):  # type: ignore[no-untyped-def]
-    from pathlib import Path
-
+def _session(home: str | None) -> tuple[WorkstationHome, Store, DataService]:
     from aistock.data import DataService, QlibProviderSource
     from aistock.store import open_store, resolve_home
 

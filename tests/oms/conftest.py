@@ -47,6 +47,7 @@ def make_rig(tmp_path: Path, oms_tape: DemoMinuteTape) -> Iterator[Callable[...,
         faults: FaultPlan | None = None,
         connect: bool = True,
         participation: float = 0.25,
+        poll: float = 0.05,
     ) -> Rig:
         n = len(made)
         root = tmp_path / f"rig{n}"
@@ -65,7 +66,7 @@ def make_rig(tmp_path: Path, oms_tape: DemoMinuteTape) -> Iterator[Callable[...,
         rig = Rig(counter, store, userdata)
         made.append(rig)
         if connect:
-            rig.connect()
+            rig.connect(poll=poll)
         return rig
 
     yield build

@@ -5,10 +5,8 @@ Importable helper (tests have no packages); the fixtures in ``conftest.py`` buil
 
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 from aistock.core.fees import yuan_to_fen
 from aistock.core.orders import OrderRequest
@@ -28,8 +26,6 @@ class Rig:
     store: Store
     userdata: str
     account: BrokerAccount | None = None
-    sessions: list[int] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def oms(self) -> OrderManager:
@@ -51,7 +47,6 @@ class Rig:
             backoff_initial_s=0.01,
             backoff_max_s=0.05,
         )
-        assert self.oms.gateway.wait_connected(10) if hasattr(self.oms.gateway, "wait_connected") else True
         assert wait_for(lambda: self.oms.last_reconcile is not None, 10), "no start-up reconciliation"
         return self.oms
 
@@ -96,8 +91,3 @@ class Rig:
 
 def remarks_at_broker(counter: SimCounter) -> list[str]:
     return [o.order_remark for o in counter.orders(ACCOUNT)]
-
-
-def rig_dir(tmp: Path) -> Path:
-    tmp.mkdir(parents=True, exist_ok=True)
-    return tmp

@@ -8,7 +8,7 @@ subscription, the order manager's start-up reconciliation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,8 +60,7 @@ def demo_paper_account(
 
 def wait_reconciled(account: BrokerAccount, timeout: float = 15.0) -> bool:
     manager = account.manager
-    ready: Callable[[], bool] = lambda: manager.last_reconcile is not None  # noqa: E731
-    return wait_for(ready, timeout) and manager.wait_idle(timeout)
+    return wait_for(lambda: manager.last_reconcile is not None, timeout) and manager.wait_idle(timeout)
 
 
 def check_demo_paper_account(home: WorkstationHome, store: Store, data: DataService) -> str:
