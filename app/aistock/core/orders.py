@@ -93,6 +93,39 @@ class RejectSource(StrEnum):
     """We inferred it: the broker's order list never showed it. A later push may revive it."""
 
 
+class AlgoName(StrEnum):
+    """miniQMT's smart algorithms (智能算法) that slice a parent order at the broker."""
+
+    VWAP = "VWAP"
+    TWAP = "TWAP"
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoSpec:
+    """Send the order as a miniQMT smart-algo task (``smart_algo_order_async``) over a window.
+
+    Times are the exchange's local ``HH:MM:SS``. ``params`` are the algorithm's own keys as
+    ``get_smart_algo_param`` lists them (e.g. ``m_dLimitOverRate``), as sorted pairs so the
+    spec stays hashable.
+    """
+
+    name: AlgoName
+    start_time: str
+    end_time: str
+    params: tuple[tuple[str, float | str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for label, value in (("start_time", self.start_time), ("end_time", self.end_time)):
+            parts = value.split(":")
+            if len(parts) != 3 or not all(p.isdigit() and len(p) == 2 for p in parts):
+                raise OrderError(f"algo {label} {value!r} is not HH:MM:SS", "e.g. 09:35:00")
+        if self.start_time >= self.end_time:
+            raise OrderError(
+                f"algo window {self.start_time}-{self.end_time} is empty",
+                "start_time must be before end_time",
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class OrderRequest:
     """What someone wants to trade: the planner's output and the gateway's input."""
@@ -103,6 +136,8 @@ class OrderRequest:
     price_type: PriceType = PriceType.LIMIT
     price: float = 0.0
     strategy: str = ""
+    algo: AlgoSpec | None = None
+    """When set, the broker slices the order itself (a smart-algo task) instead of one order."""
 
     def __post_init__(self) -> None:
         if self.volume <= 0:

@@ -66,6 +66,7 @@ class _MetaRow:
     board: Board | None
     list_date: dt.date | None
     delist_date: dt.date | None
+    industry: str = ""
 
 
 class _FileCache:
@@ -313,6 +314,7 @@ class QlibProviderSource:
             list_date=list_date,
             delist_date=delist_date,
             is_st=any(a <= day and (b is None or day <= b) for a, b in st),
+            industry=meta.industry if meta else "",
         )
 
     def _spans_by_code(self) -> dict[str, list[InstrumentSpan]]:
@@ -586,6 +588,7 @@ def _parse_metadata(path: Path) -> dict[InstrumentCode, _MetaRow]:
             board=board,
             list_date=_optional_date(row.get("list_date", ""), where),
             delist_date=_optional_date(row.get("delist_date", ""), where),
+            industry=(row.get("industry") or "").strip(),
         )
     return out
 

@@ -94,6 +94,9 @@ class InstrumentInfo:
     list_date: dt.date | None
     delist_date: dt.date | None
     is_st: bool
+    industry: str = ""
+    """The industry the source files it under ("" when the source does not say); the risk engine's
+    industry caps group by it."""
 
 
 @runtime_checkable

@@ -19,6 +19,14 @@ from aistock.store.errors import (
 from aistock.store.home import HOME_ENV_VAR, WorkstationHome, default_home_root, resolve_home
 from aistock.store.journal import JournalRepository
 from aistock.store.jsontypes import JsonInput, JsonValue
+from aistock.store.risk_tables import (
+    RISK_TABLES,
+    AccountNav,
+    MonitorEvent,
+    OrderPlan,
+    TradingStateChange,
+    TradingStateRow,
+)
 from aistock.store.schema import alembic_config, current_revision, head_revision
 from aistock.store.settings import SettingsRepository
 from aistock.store.store import Store, backup_database, open_store
@@ -57,9 +65,11 @@ __all__ = [
     "HOME_ENV_VAR",
     "ORDER_BOOK_TABLES",
     "RDAGENT_TABLES",
+    "RISK_TABLES",
     "SELECTION_TABLES",
     "STORE_TABLES",
     "AccountAsset",
+    "AccountNav",
     "AccountPosition",
     "AccountReconcile",
     "DataSourceRecord",
@@ -68,9 +78,11 @@ __all__ = [
     "JournalRepository",
     "JsonInput",
     "JsonValue",
+    "MonitorEvent",
     "NewerSchemaError",
     "OmsCursor",
     "OrderEvent",
+    "OrderPlan",
     "RdagentArtifactFile",
     "RdagentBundle",
     "RdagentFactor",
@@ -91,6 +103,8 @@ __all__ = [
     "StoreMigrationError",
     "TradeFill",
     "TradeOrder",
+    "TradingStateChange",
+    "TradingStateRow",
     "UTCDateTime",
     "WorkstationHome",
     "alembic_config",

@@ -396,6 +396,12 @@ class TradeOrder(SQLModel, table=True):
     price: float
     strategy: str = ""
     origin: str = "workstation"
+    parent_client_order_id: str | None = None
+    """For a child order a smart-algo task placed: the task's own (parent) order (rev. 0006)."""
+    algo_json: str | None = None
+    """For a smart-algo parent: its :class:`~aistock.core.orders.AlgoSpec` as JSON (rev. 0006)."""
+    algo_task_id: int | None = None
+    """For a smart-algo parent: the broker's task id once it answered (rev. 0006)."""
     status: str
     broker_status: int | None = None
     status_msg: str = ""
@@ -505,6 +511,8 @@ ORDER_BOOK_TABLES: tuple[type[SQLModel], ...] = (
 )
 """The OMS's tables (revision 0005)."""
 
+from aistock.store.risk_tables import RISK_TABLES  # noqa: E402  (it builds on the helpers above)
+
 STORE_TABLES: tuple[type[SQLModel], ...] = (
     Setting,
     Instrument,
@@ -513,5 +521,6 @@ STORE_TABLES: tuple[type[SQLModel], ...] = (
     *RDAGENT_TABLES,
     *SELECTION_TABLES,
     *ORDER_BOOK_TABLES,
+    *RISK_TABLES,
 )
 """Every table the store owns, in creation order."""
