@@ -17,15 +17,17 @@ push or a query says what became of it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import queue
 import secrets
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 
@@ -74,6 +76,25 @@ class OrderRefused(AistockError):
     """The order manager will not send this order (and nothing was sent)."""
 
 
+class OrderGate(Protocol):
+    """The last check before the broker: the trading state (kill-switch) as a held gate.
+
+    ``admit`` yields a refusal ("" when the order may go) and stays held until the order has
+    been recorded and handed to the gateway. Engaging the kill-switch takes the same gate, so
+    once it returns no order that got past the check is still on its way to the broker.
+    """
+
+    def admit(self, side: Side) -> contextlib.AbstractContextManager[str]: ...
+
+
+class OpenGate:
+    """No trading state: every order may go (tests and tools that have no risk layer)."""
+
+    @contextlib.contextmanager
+    def admit(self, side: Side) -> Iterator[str]:
+        yield ""
+
+
 @dataclass(frozen=True, slots=True)
 class ReconcileReport:
     trigger: str
@@ -113,8 +134,10 @@ class OrderManager:
         *,
         trading_day: Callable[[], dt.date] = lambda: shanghai_now().date(),
         mode: str = "paper",
+        gate: OrderGate | None = None,
     ) -> None:
         self.store = store
+        self.gate: OrderGate = gate or OpenGate()
         self.account_id = account_id
         self.mode = mode
         self.run_id = uuid.uuid4().hex[:12]
@@ -172,9 +195,19 @@ class OrderManager:
     def place_order(self, request: OrderRequest) -> str:
         """Record the order, then send it; return its client order id.
 
-        Refused before anything is written when the link is down or when buys are blocked
-        because the book does not match the broker yet.
+        Refused before anything is written when the trading state forbids it (the kill-switch),
+        when the link is down, or when buys are blocked because the book does not match the
+        broker yet. The gate is held from the check until the gateway call returns.
         """
+        with self.gate.admit(request.side) as refusal:
+            if refusal:
+                raise OrderRefused(
+                    f"order for {request.code} on account {self.account_id} refused: {refusal}",
+                    "nothing was sent",
+                )
+            return self._place_admitted(request)
+
+    def _place_admitted(self, request: OrderRequest) -> str:
         if self.gateway.state is not ConnectionState.CONNECTED:
             raise OrderRefused(
                 f"account {self.account_id} is not connected to the broker ({self.gateway.state})",
