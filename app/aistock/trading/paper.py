@@ -17,7 +17,7 @@ from aistock.trading.account_service import AccountService
 from aistock.trading.gateways.miniqmt.gateway import MiniQMTGateway, MiniQMTSettings, TraderClass
 from aistock.trading.gateways.protocol import EventSink, Gateway
 from aistock.trading.gateways.simulator import AccountSeed, FaultPlan, SimCounter, SimMarket
-from aistock.trading.oms.manager import OrderManager
+from aistock.trading.oms.manager import OrderGate, OrderManager
 
 STATE_FILE = "counter.json"
 USERDATA_DIR = "userdata_mini"
@@ -82,6 +82,7 @@ def connect_account(
     poll_interval_s: float = 2.0,
     backoff_initial_s: float = 0.5,
     backoff_max_s: float = 30.0,
+    gate: OrderGate | None = None,
 ) -> BrokerAccount:
     """Build the gateway and order manager for ``account_id`` and start them."""
     settings = MiniQMTSettings(
@@ -95,6 +96,6 @@ def connect_account(
     def make_gateway(sink: EventSink) -> Gateway:
         return MiniQMTGateway(trader_class, settings, sink)
 
-    manager = OrderManager(store, account_id, make_gateway, trading_day=trading_day, mode=mode)
+    manager = OrderManager(store, account_id, make_gateway, trading_day=trading_day, mode=mode, gate=gate)
     manager.start()
     return BrokerAccount(manager, AccountService(store))

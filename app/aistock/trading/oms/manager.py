@@ -76,6 +76,29 @@ class OrderRefused(AistockError):
     """The order manager will not send this order (and nothing was sent)."""
 
 
+AlertListener = Callable[[str, str, dict[str, str]], None]
+
+
+class AlertLog(list[tuple[str, str]]):
+    """The manager's alerts (kind, message), with listeners told of each one as it happens.
+
+    Listeners (MonitoringService) run on the thread that raised the alert, usually the OMS
+    worker; a listener that fails is skipped and never stops the book.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listeners: list[AlertListener] = []
+
+    def append(self, item: tuple[str, str], context: dict[str, str] | None = None) -> None:
+        super().append(item)
+        for listener in list(self.listeners):
+            try:
+                listener(item[0], item[1], dict(context or {}))
+            except Exception:  # a monitoring failure must never stop the book
+                continue
+
+
 class OrderGate(Protocol):
     """The last check before the broker: the trading state (kill-switch) as a held gate.
 
@@ -153,7 +176,7 @@ class OrderManager:
         self._cancels_sent: set[str] = set()
         self._connected_before = False
         self.last_reconcile: ReconcileReport | None = None
-        self.alerts: list[tuple[str, str]] = []
+        self.alerts = AlertLog()
         self.gateway = gateway_factory(self.submit)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -371,7 +394,16 @@ class OrderManager:
                 self._applier.apply(session, event_id, event, day, effects, source)
                 if isinstance(event, ConnectionChange) and event.state is ConnectionState.CONNECTED:
                     effects.reconcile = "reconnect" if self._connected_before else "start"
+                    if self._connected_before:
+                        effects.alert("reconnected", f"account {self.account_id} reconnected to the broker")
                     self._connected_before = True
+                elif isinstance(event, ConnectionChange) and self._connected_before:
+                    effects.alert(
+                        "connection",
+                        f"account {self.account_id} broker link is {event.state.value}: "
+                        f"{event.reason or 'no reason given'}",
+                        state=event.state.value,
+                    )
             cursor = session.get(OmsCursor, self.account_id) or OmsCursor(account_id=self.account_id)
             cursor.last_event_id = max(cursor.last_event_id, items[-1][0])
             cursor.updated_at = utc_now()
@@ -401,7 +433,7 @@ class OrderManager:
 
     def _follow_up(self, effects: ApplyEffects) -> None:
         for kind, message, context in effects.alerts:
-            self.alerts.append((kind, message))
+            self.alerts.append((kind, message), context)
             self._journal.append("oms", kind, {"account_id": self.account_id, "message": message, **context})
         for broker_order_id in sorted(effects.requery_orders):
             update = self.gateway.query_order(broker_order_id)
