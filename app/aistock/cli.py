@@ -20,6 +20,7 @@ from rich.table import Table
 
 from aistock import __version__
 from aistock.cli_paper import paper_app
+from aistock.cli_risk import halt, resume, risk_app
 from aistock.core.errors import AistockError
 
 if TYPE_CHECKING:  # only for annotations: the commands import what they use when they run
@@ -44,6 +45,9 @@ rdagent_app = typer.Typer(
 )
 app.add_typer(rdagent_app, name="rdagent")
 app.add_typer(paper_app, name="paper")
+app.add_typer(risk_app, name="risk")
+app.command("halt")(halt)
+app.command("resume")(resume)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -119,7 +123,7 @@ def demo(
         if headless:
             _print_world(world, store.path, store.revision)
             return
-        exit_code = _open_window(world, store.path, lang)
+        exit_code = _open_window(world, store, lang)
     raise typer.Exit(exit_code)
 
 
@@ -129,6 +133,7 @@ def _print_world(world: object, database: Path, revision: str) -> None:
     assert isinstance(world, DemoWorld)
     m = world.manifest
     table = Table(title="AIstock demo world", show_header=False)
+    table.add_row("trading state", world.trading_state)
     table.add_row("home", str(world.home.root))
     table.add_row("database", f"{database} (schema {revision})")
     table.add_row("market data", f"{world.provider_dir} ({'built now' if world.built_now else 'reused'})")
@@ -142,16 +147,28 @@ def _print_world(world: object, database: Path, revision: str) -> None:
     console.print(table)
 
 
-def _open_window(world: object, database: Path, lang: str | None) -> int:
+def _open_window(world: object, store: Store, lang: str | None) -> int:
     from aistock.core.modes import AccountMode
     from aistock.ui.display_check import check_display
 
     check_display()  # before Qt: a missing X library would otherwise abort the process
+    from aistock.trading.risk.kill_switch import KillSwitch
     from aistock.ui.app import run_workstation
     from aistock.ui.shell_info import ShellInfo
     from aistock.workflows.demo_world import DemoWorld
+    from aistock.workflows.paper_demo import trading_state_of
 
     assert isinstance(world, DemoWorld)
+    database = store.path
+    state = trading_state_of(world.home, store)
+    # Honour `aistock halt` / `aistock resume` from other shells while the window is open.
+    watcher = KillSwitch(state, monitoring=state.monitoring)
+    watcher.start_watch()
+
+    def trading_state() -> tuple[str, str]:
+        snapshot = state.current()
+        return snapshot.state.value, snapshot.describe()
+
     m = world.manifest
     info = ShellInfo(
         data_source_label=f"演示行情 demo · {m.stocks} · {m.start}…{m.end}",
@@ -162,9 +179,16 @@ def _open_window(world: object, database: Path, lang: str | None) -> int:
         data_as_of=m.end_date,
         demo_facts=world.facts(),
     )
-    return run_workstation(
-        info, world.calendar(), language=lang, settings_path=world.home.root / "workstation.ini"
-    )
+    try:
+        return run_workstation(
+            info,
+            world.calendar(),
+            language=lang,
+            settings_path=world.home.root / "workstation.ini",
+            trading_state=trading_state,
+        )
+    finally:
+        watcher.stop_watch()
 
 
 @data_app.command("build-demo")

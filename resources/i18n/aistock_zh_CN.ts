@@ -54,6 +54,22 @@
         <translation>上海时间，{date}</translation>
     </message>
     <message>
+        <source>Trading: ACTIVE</source>
+        <translation>交易: 正常</translation>
+    </message>
+    <message>
+        <source>Trading: REDUCING only</source>
+        <translation>交易: 只减仓</translation>
+    </message>
+    <message>
+        <source>Trading: HALTED</source>
+        <translation>交易: 已停止 (熔断)</translation>
+    </message>
+    <message>
+        <source>Trading: state unknown</source>
+        <translation>交易: 状态未知</translation>
+    </message>
+    <message>
         <source>The language changes when AIstock restarts.</source>
         <translation>界面语言将在重启 AIstock 后切换。</translation>
     </message>

@@ -134,6 +134,7 @@ def run_workstation(
     *,
     language: str | None = DEFAULT_LANGUAGE,
     settings_path: Path | None = None,
+    trading_state: Callable[[], tuple[str, str]] | None = None,
 ) -> int:
     """Open the workstation window and run the GUI until it closes; returns the exit code.
 
@@ -150,7 +151,7 @@ def run_workstation(
     if aistock_log.level == logging.NOTSET:
         aistock_log.setLevel(logging.INFO)  # the Log panel shows INFO and above
 
-    window = MainWindow(info, calendar, settings=settings)
+    window = MainWindow(info, calendar, settings=settings, trading_state=trading_state)
     previous_hook = sys.excepthook
     hook = make_excepthook(_show_error_box(window))
     sys.excepthook = hook

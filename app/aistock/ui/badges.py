@@ -15,6 +15,9 @@ NEUTRAL_BADGE = f"QLabel {{ background-color: #6b7280; color: #ffffff; {_BADGE} 
 PAPER_BADGE = f"QLabel {{ background-color: #1565c0; color: #ffffff; {_BADGE} }}"
 LIVE_BADGE = f"QLabel {{ background-color: #d50000; color: #ffffff; font-weight: bold; {_BADGE} }}"
 LIVE_STATUS_BAR = "QStatusBar { border-top: 3px solid #d50000; }"
+HALTED_BADGE = f"QLabel {{ background-color: #d50000; color: #ffffff; font-weight: bold; {_BADGE} }}"
+REDUCING_BADGE = f"QLabel {{ background-color: #f0a020; color: #1a1a1a; font-weight: bold; {_BADGE} }}"
+ACTIVE_BADGE = f"QLabel {{ background-color: #2e7d32; color: #ffffff; {_BADGE} }}"
 STALE_DATA = "QLabel { background-color: #f0a020; color: #1a1a1a; border-radius: 3px; padding: 1px 6px; }"
 
 _BANNER = "border-radius: 4px; padding: 8px 12px;"

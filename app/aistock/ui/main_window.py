@@ -39,7 +39,14 @@ from PySide6.QtWidgets import (
 
 from aistock import __version__
 from aistock.core.calendar import TradingCalendar, shanghai_now
-from aistock.ui.badges import LIVE_STATUS_BAR, STALE_DATA, mode_badge_style
+from aistock.ui.badges import (
+    ACTIVE_BADGE,
+    HALTED_BADGE,
+    LIVE_STATUS_BAR,
+    REDUCING_BADGE,
+    STALE_DATA,
+    mode_badge_style,
+)
 from aistock.ui.i18n import CHINESE, ENGLISH, LANGUAGES, current_language
 from aistock.ui.log_panel import LogPanel
 from aistock.ui.overview import OverviewPage
@@ -84,9 +91,12 @@ class MainWindow(QMainWindow):
         clock: Callable[[], dt.datetime] = shanghai_now,
         settings: QSettings | None = None,
         parent: QWidget | None = None,
+        trading_state: Callable[[], tuple[str, str]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._info = info
+        # (state value, worded detail) of the kill-switch, read every clock tick; None: no risk layer.
+        self._trading_state = trading_state
         self._calendar = calendar
         self._clock = clock
         self._settings = settings if settings is not None else QSettings()
@@ -209,6 +219,28 @@ class MainWindow(QMainWindow):
             QCoreApplication.translate("MainWindow", "Shanghai time, {date}").format(date=f"{now:%Y-%m-%d}")
         )
         self._refresh_freshness(now)
+        self.refresh_trading_state()
+
+    def refresh_trading_state(self) -> None:
+        """Show the kill-switch's state first in the status bar, in words and colour."""
+        if self._trading_state is None:
+            return
+        try:
+            state, detail = self._trading_state()
+        except Exception as exc:  # an unreadable state is shown as such, never as "active"
+            state, detail = "unknown", str(exc)
+        texts = {
+            "active": QCoreApplication.translate("MainWindow", "Trading: ACTIVE"),
+            "reducing": QCoreApplication.translate("MainWindow", "Trading: REDUCING only"),
+            "halted": QCoreApplication.translate("MainWindow", "Trading: HALTED"),
+        }
+        styles = {"active": ACTIVE_BADGE, "reducing": REDUCING_BADGE}
+        self.risk_state_label.setText(
+            texts.get(state, QCoreApplication.translate("MainWindow", "Trading: state unknown"))
+        )
+        self.risk_state_label.setStyleSheet(styles.get(state, HALTED_BADGE))
+        self.risk_state_label.setProperty("tradingState", state)
+        self.risk_state_label.setToolTip(detail)
 
     def save_layout(self) -> None:
         """Write window geometry, dock layout and the current page to the settings store."""

@@ -64,6 +64,8 @@ class DemoWorld:
     rdagent_loops: int = 0
     rdagent_note: str = ""
     paper_note: str = ""
+    trading_state: str = ""
+    """The kill-switch's state, worded: the first thing a summary shows."""
 
     @property
     def provider_dir(self) -> Path:
@@ -149,7 +151,15 @@ def prepare_demo_world(
         )
     assert manifest is not None
     count = _register(store, provider, manifest)
-    world = DemoWorld(home=home, manifest=manifest, built_now=built_now, instruments=count)
+    from aistock.workflows.paper_demo import trading_state_of
+
+    world = DemoWorld(
+        home=home,
+        manifest=manifest,
+        built_now=built_now,
+        instruments=count,
+        trading_state=trading_state_of(home, store).current().describe(),
+    )
     if settings.rdagent:
         world = _with_rdagent(world, store, settings, rebuild=built_now, progress=progress)
     if settings.paper:

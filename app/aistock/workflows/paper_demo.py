@@ -16,7 +16,10 @@ from aistock.data.service import DataService
 from aistock.store import Store, WorkstationHome
 from aistock.trading.gateways.miniqmt.gateway import wait_for
 from aistock.trading.gateways.simulator import DemoMinuteTape, MiniQmtSimulator, SimCounter
+from aistock.trading.monitoring import MonitoringService
+from aistock.trading.oms.manager import OrderGate
 from aistock.trading.paper import USERDATA_DIR, BrokerAccount, connect_account, open_simulated_broker
+from aistock.trading.risk.state import TradingStateService
 
 DEMO_PAPER_ACCOUNT = "DEMO-PAPER-001"
 DEMO_PAPER_CASH = 1_000_000.0
@@ -39,9 +42,17 @@ def open_demo_broker(home: WorkstationHome, data: DataService) -> SimCounter:
 
 @contextmanager
 def demo_paper_account(
-    home: WorkstationHome, store: Store, data: DataService, *, poll_interval_s: float = 2.0
+    home: WorkstationHome,
+    store: Store,
+    data: DataService,
+    *,
+    poll_interval_s: float = 2.0,
+    gate: OrderGate | None = None,
 ) -> Iterator[tuple[SimCounter, BrokerAccount]]:
-    """The demo broker and the connected paper account, closed again on exit."""
+    """The demo broker and the connected paper account, closed again on exit.
+
+    Orders pass the home's trading-state gate (the kill-switch) unless another gate is given.
+    """
     counter = open_demo_broker(home, data)
     account = connect_account(
         store,
@@ -50,12 +61,18 @@ def demo_paper_account(
         MiniQmtSimulator,
         trading_day=lambda: counter.session_day,
         poll_interval_s=poll_interval_s,
+        gate=gate if gate is not None else trading_state_of(home, store),
     )
     try:
         yield counter, account
     finally:
         account.close()
         counter.shutdown()
+
+
+def trading_state_of(home: WorkstationHome, store: Store) -> TradingStateService:
+    """The home's trading state, with its request files in the home's root folder."""
+    return TradingStateService(store, monitoring=MonitoringService(store), request_dir=home.root)
 
 
 def wait_reconciled(account: BrokerAccount, timeout: float = 15.0) -> bool:

@@ -59,9 +59,9 @@ class StateSnapshot:
         return text
 
 
-def write_request(path: Path, reason: str, by: str) -> None:
+def write_request(path: Path, reason: str, by: str, **extra: str) -> None:
     """Write a request file atomically (a reader never sees half of it)."""
-    payload = {"reason": reason, "by": by, "at": utc_now().isoformat(), "pid": os.getpid()}
+    payload = {"reason": reason, "by": by, "at": utc_now().isoformat(), "pid": os.getpid(), **extra}
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     partial.replace(path)
