@@ -142,10 +142,11 @@ class RiskEngine:
     def validate(self, account_id: str, batch: Sequence[OrderRequest], *, origin: str = "") -> RiskVerdict:
         context = self.context(account_id, [r.code for r in batch])
         verdict = validate(batch, context, self.limits)
-        self._record(account_id, verdict, origin)
+        self.record_verdict(account_id, verdict, origin)
         return verdict
 
-    def _record(self, account_id: str, verdict: RiskVerdict, origin: str) -> None:
+    def record_verdict(self, account_id: str, verdict: RiskVerdict, origin: str) -> None:
+        """Denials and shrinks to MonitoringService (and drawdown / stale-quote alerts, once)."""
         if self.monitoring is None:
             return
         day = self._clock().date().isoformat()
