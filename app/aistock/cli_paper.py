@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from aistock.core.errors import AistockError
@@ -111,7 +112,7 @@ def order(
     from aistock.core.codes import to_canonical
     from aistock.core.fees import Side
     from aistock.core.orders import OrderRequest, PriceType
-    from aistock.workflows.paper_demo import demo_paper_account, wait_reconciled
+    from aistock.workflows.paper_demo import demo_paper_account, demo_router, wait_reconciled
 
     try:
         chosen = Side(side.lower())
@@ -128,8 +129,16 @@ def order(
     workstation_home, store, data = _session(home)
     with store, demo_paper_account(workstation_home, store, data, poll_interval_s=0.2) as (counter, account):
         wait_reconciled(account)
-        client_order_id = account.manager.place_order(request)
-        console.print(f"sent {client_order_id}: {chosen.value} {volume} {request.code}")
+        report = demo_router(workstation_home, store, data, counter, account).route([request], origin="cli")
+        for decision in report.verdict.decisions:
+            if decision.reasons:
+                console.print(f"[yellow]risk:[/] {escape(decision.describe())}")
+        for _, why in report.refused:
+            console.print(f"[red]not sent:[/] {escape(why)}")
+        for sent, client_order_id in report.sent:
+            console.print(f"sent {client_order_id}: {sent.side.value} {sent.volume} {sent.code}")
+        if not report.sent:
+            raise typer.Exit(1)
         counter.advance(max(0, minutes))
         account.manager.wait_idle(10)
         account.manager.reconcile_now("cli")

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from aistock.core.errors import AistockError
@@ -67,7 +68,7 @@ def halt(
         return
     with store:
         report = _halt_here(workstation_home, store, reason)
-    console.print(f"[bold red]HALTED[/] — {report}")
+    console.print(f"[bold red]HALTED[/] — {escape(report)}")
 
 
 def _halt_here(home: object, store: object, reason: str) -> str:
@@ -126,7 +127,9 @@ def resume(
         snapshot = KillSwitch(state, monitoring=state.monitoring).release(
             reason=reason, by=_user(), confirmed=True, to=target, source="cli"
         )
-    console.print(f"{before.state.value.upper()} → [bold]{snapshot.state.value.upper()}[/] ({reason})")
+    console.print(
+        f"{before.state.value.upper()} → [bold]{snapshot.state.value.upper()}[/] ({escape(reason)})"
+    )
 
 
 @risk_app.command("status")
@@ -149,7 +152,7 @@ def risk_status(
         ) from exc
     with store:
         state = trading_state_of(workstation_home, store)
-        console.print(f"trading state: [bold]{state.current().describe()}[/]")
+        console.print(f"trading state: [bold]{escape(state.current().describe())}[/]")
         history = Table("when (UTC)", "from", "to", "by", "source", "reason", title="state changes")
         for change in state.history(10):
             history.add_row(
@@ -158,7 +161,7 @@ def risk_status(
                 change.to_state,
                 change.changed_by,
                 change.source,
-                change.reason,
+                escape(change.reason),
             )
         console.print(history)
         monitoring = MonitoringService(store)
@@ -166,6 +169,10 @@ def risk_status(
         table = Table("when (UTC)", "kind", "severity", "account", "message", title="recent events")
         for event in recent:
             table.add_row(
-                f"{event.at:%Y-%m-%d %H:%M:%S}", event.kind, event.severity, event.account_id, event.message
+                f"{event.at:%Y-%m-%d %H:%M:%S}",
+                event.kind,
+                event.severity,
+                event.account_id,
+                escape(event.message),
             )
         console.print(table)

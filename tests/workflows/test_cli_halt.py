@@ -11,7 +11,7 @@ from aistock.cli import app
 from aistock.core.fees import Side
 from aistock.core.orders import OrderRequest, OrderStatus
 from aistock.core.trading_state import TradingState
-from aistock.store import WorkstationHome, open_store
+from aistock.store import SettingsRepository, WorkstationHome, open_store
 from aistock.trading.oms.manager import OrderRefused
 from aistock.trading.risk.state import HALT_REQUEST_FILE
 from aistock.workflows.demo_world import DemoSettings, prepare_demo_world
@@ -102,3 +102,33 @@ def test_halt_while_a_workstation_holds_the_home_writes_a_request(tmp_path: Path
         snapshot = state.current()
         assert snapshot.state is TradingState.HALTED and snapshot.requested_halt
         assert state.stored().state is TradingState.ACTIVE
+
+
+def test_paper_order_passes_the_risk_engine(tmp_path: Path) -> None:
+    home = WorkstationHome(tmp_path / "home").ensure()
+    with open_store(home) as store:
+        world = prepare_demo_world(home, store, SETTINGS)
+        with demo_paper_account(home, store, world.data_service(), poll_interval_s=0.05) as (
+            counter,
+            account,
+        ):
+            assert wait_reconciled(account)
+            code = next(c for c in counter.market.codes if not counter.market.reference(c).suspended)  # type: ignore[attr-defined,union-attr]
+            ref = counter.market.reference(code)
+            assert ref is not None and ref.up_limit is not None
+        SettingsRepository(store).set("risk.limits", {"blacklist": [code]})
+    args = ["--home", str(home.root)]
+    denied = runner.invoke(
+        app, ["paper", "order", code, "buy", "100", "--price", f"{ref.pre_close:.2f}", *args]
+    )
+    assert denied.exit_code == 1, denied.output
+    assert "blacklisted" in denied.output and "sent AI" not in denied.output
+    with open_store(home) as store:
+        SettingsRepository(store).set("risk.limits", {"max_order_notional": 1_000_000.0})
+    too_far = runner.invoke(
+        app, ["paper", "order", code, "buy", "100", "--price", f"{ref.up_limit + 0.01:.2f}", *args]
+    )
+    assert too_far.exit_code == 1 and "outside_limit_band" in too_far.output
+    sent = runner.invoke(app, ["paper", "order", code, "buy", "100", "--price", f"{ref.up_limit:.2f}", *args])
+    assert sent.exit_code == 0, sent.output
+    assert "sent AI" in sent.output

@@ -12,13 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from aistock.core.risk import RiskConfigError, RiskLimits
 from aistock.data.service import DataService
-from aistock.store import Store, WorkstationHome
+from aistock.store import SettingsRepository, Store, WorkstationHome
 from aistock.trading.gateways.miniqmt.gateway import wait_for
 from aistock.trading.gateways.simulator import DemoMinuteTape, MiniQmtSimulator, SimCounter
 from aistock.trading.monitoring import MonitoringService
 from aistock.trading.oms.manager import OrderGate
 from aistock.trading.paper import USERDATA_DIR, BrokerAccount, connect_account, open_simulated_broker
+from aistock.trading.risk.engine import RiskEngine
+from aistock.trading.risk.quotes import MarketQuotes
+from aistock.trading.risk.router import OrderRouter
 from aistock.trading.risk.state import TradingStateService
 
 DEMO_PAPER_ACCOUNT = "DEMO-PAPER-001"
@@ -73,6 +77,33 @@ def demo_paper_account(
 def trading_state_of(home: WorkstationHome, store: Store) -> TradingStateService:
     """The home's trading state, with its request files in the home's root folder."""
     return TradingStateService(store, monitoring=MonitoringService(store), request_dir=home.root)
+
+
+RISK_LIMITS_SETTING = "risk.limits"
+
+
+def risk_limits_of(store: Store) -> RiskLimits:
+    """The home's risk limits (settings key ``risk.limits``; defaults when unset)."""
+    values = SettingsRepository(store).get(RISK_LIMITS_SETTING)
+    if values is None:
+        return RiskLimits()
+    if not isinstance(values, dict):
+        raise RiskConfigError(
+            f"setting {RISK_LIMITS_SETTING} must be a mapping, got {values!r}", "fix or remove it"
+        )
+    return RiskLimits.from_mapping(values)
+
+
+def demo_router(
+    home: WorkstationHome, store: Store, data: DataService, counter: SimCounter, account: BrokerAccount
+) -> OrderRouter:
+    """The paper account's door for orders: risk (quotes from the simulated market) then the OMS."""
+    state = trading_state_of(home, store)
+    quotes = MarketQuotes(lambda: counter.market, lambda: counter.minute, data=data)
+    engine = RiskEngine(
+        store, account.service, quotes, state, limits=risk_limits_of(store), monitoring=state.monitoring
+    )
+    return OrderRouter(engine, account.manager)
 
 
 def wait_reconciled(account: BrokerAccount, timeout: float = 15.0) -> bool:
