@@ -63,7 +63,7 @@
     </message>
     <message>
         <source>Trading: HALTED</source>
-        <translation>交易: 已停止 (熔断)</translation>
+        <translation>交易: 已停止 (急停)</translation>
     </message>
     <message>
         <source>Trading: state unknown</source>

@@ -110,19 +110,29 @@ def main(argv: list[str] | None = None) -> int:
     morning = dt.datetime(2025, 11, 24, 10, 15, 30, tzinfo=SHANGHAI)
     closing = dt.datetime(2025, 11, 24, 14, 58, 5, tzinfo=SHANGHAI)
 
-    shots: list[tuple[str, str, str, AccountMode, dt.datetime, dt.date]] = [
-        ("shell_zh_light.png", "zh_CN", LIGHT, AccountMode.PAPER, morning, dt.date(2025, 11, 21)),
-        ("shell_zh_dark.png", "zh_CN", DARK, AccountMode.PREVIEW, morning, dt.date(2025, 11, 21)),
-        ("shell_live.png", "zh_CN", LIGHT, AccountMode.LIVE, closing, dt.date(2025, 11, 20)),
-        ("shell_en_light.png", "en", LIGHT, AccountMode.PAPER, morning, dt.date(2025, 11, 21)),
+    # The kill-switch's state, as the store would report it: first in the status bar.
+    active = ("active", "ACTIVE")
+    halted = ("halted", "HALTED — broker link unstable (by trader, 2025-11-24 06:57:40 UTC)")
+    reducing = ("reducing", "REDUCING — flatten before the close (by trader)")
+    shots: list[tuple[str, str, str, AccountMode, dt.datetime, dt.date, tuple[str, str]]] = [
+        ("shell_zh_light.png", "zh_CN", LIGHT, AccountMode.PAPER, morning, dt.date(2025, 11, 21), active),
+        ("shell_zh_dark.png", "zh_CN", DARK, AccountMode.PREVIEW, morning, dt.date(2025, 11, 21), active),
+        ("shell_live.png", "zh_CN", LIGHT, AccountMode.LIVE, closing, dt.date(2025, 11, 20), halted),
+        ("shell_en_light.png", "en", LIGHT, AccountMode.PAPER, morning, dt.date(2025, 11, 21), reducing),
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        for name, language, theme, mode, moment, as_of in shots:
+        for name, language, theme, mode, moment, as_of, state in shots:
             install_translator(app, language)
             settings = QSettings(str(Path(tmp) / f"{name}.ini"), QSettings.Format.IniFormat)
             settings.setValue("ui/theme", theme)
             info = demo_info(mode, as_of)
-            window = MainWindow(info, calendar, clock=fixed_clock(moment), settings=settings)
+            window = MainWindow(
+                info,
+                calendar,
+                clock=fixed_clock(moment),
+                settings=settings,
+                trading_state=lambda state=state: state,  # type: ignore[misc]
+            )
             window.resize(*SIZE)
             window.show()
             _log_at(moment, "aistock.ui", logging.INFO, "工作站已启动：" + info.data_source_label)
