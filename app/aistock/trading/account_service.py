@@ -3,11 +3,19 @@
 Reads only. The order manager writes the book (journal first, apply second); this service turns
 its rows into plain values for the planner, the risk engine, the UI and the CLI. Sellable shares
 and free cash account for our own open orders, because that is what a new order may still use.
+
+A smart-algo order is one parent row (the task) plus the child orders the broker's task placed.
+While the parent is open it stands for the whole task: its unfilled remainder covers its open
+children *and* the slices still to come, so the open-order list — and with it every cash and
+sellable-share reservation here and in the risk engine — holds the parent and leaves its
+children out (``include_children=True`` lists them). Children of a parent that is already final
+(never expected: a parent ends only when no child is open) count for themselves.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -73,6 +81,10 @@ class OrderView:
     cancel_requested: bool
     trading_day: dt.date
     created_at: dt.datetime
+    parent_client_order_id: str | None = None
+    """For a child order of a smart-algo task: the task's (parent) order."""
+    algo: str = ""
+    """For a smart-algo parent: the algorithm (VWAP, TWAP); "" for any other order."""
 
     @property
     def remaining(self) -> int:
@@ -93,6 +105,15 @@ class FillView:
     source: str
 
 
+def _algo_name(row: TradeOrder) -> str:
+    if row.algo_json is None or row.parent_client_order_id is not None:
+        return ""
+    try:
+        return str(json.loads(row.algo_json).get("name", "")) or "algo"
+    except (ValueError, AttributeError):
+        return "algo"
+
+
 def _order_view(row: TradeOrder) -> OrderView:
     return OrderView(
         client_order_id=row.client_order_id,
@@ -111,6 +132,8 @@ def _order_view(row: TradeOrder) -> OrderView:
         cancel_requested=row.cancel_requested,
         trading_day=row.trading_day,
         created_at=row.created_at,
+        parent_client_order_id=row.parent_client_order_id,
+        algo=_algo_name(row),
     )
 
 
@@ -121,8 +144,12 @@ class AccountService:
         self.store = store
         self.fees = fees or FeeSchedule()
 
-    def get_open_orders(self, account_id: str) -> list[OrderView]:
-        """Orders that can still trade (including those whose cancel is pending)."""
+    def get_open_orders(self, account_id: str, *, include_children: bool = False) -> list[OrderView]:
+        """Orders that can still trade (including those whose cancel is pending).
+
+        A smart-algo parent stands for its open children, which are left out unless
+        ``include_children`` (so summing ``remaining`` over this list never counts twice).
+        """
         finals = [s.value for s in OrderStatus if s.is_final]
         with self.store.session() as session:
             found = session.exec(
@@ -130,7 +157,12 @@ class AccountService:
                 .where(col(TradeOrder.account_id) == account_id, col(TradeOrder.status).not_in(finals))
                 .order_by(col(TradeOrder.id))
             ).all()
-        return [_order_view(r) for r in found]
+        open_ids = {r.client_order_id for r in found}
+        return [
+            _order_view(r)
+            for r in found
+            if include_children or r.parent_client_order_id not in open_ids  # None is never an id
+        ]
 
     def get_orders(self, account_id: str, day: dt.date | None = None) -> list[OrderView]:
         statement = select(TradeOrder).where(col(TradeOrder.account_id) == account_id)

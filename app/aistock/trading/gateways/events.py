@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any, ClassVar
 
 from aistock.core.fees import Side
@@ -208,6 +208,97 @@ class SendResult(GatewayEvent):
         return self.client_order_id
 
 
+class AlgoTaskState(IntEnum):
+    """A smart-algo task's status, in xtquant's own codes (``xtconstant.OCS_TASK_STATUS_*``)."""
+
+    RUNNING = 1001
+    CANCELLED = 1002
+    FINISHED = 1003
+    PAUSED = 1004
+
+    @property
+    def ended(self) -> bool:
+        """The task places nothing more (its open children may still be finishing)."""
+        return self in (AlgoTaskState.CANCELLED, AlgoTaskState.FINISHED)
+
+    @classmethod
+    def of(cls, code: int | None) -> AlgoTaskState | None:
+        """The state for a broker code; None for a code we do not know (or no code)."""
+        try:
+            return None if code is None else cls(int(code))
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoTaskAck(GatewayEvent):
+    """The answer to a smart-algo order (``on_smart_algo_order_async_response``).
+
+    ``task_id`` > 0 names the broker's task for our ``client_order_id`` (the remark it carried);
+    otherwise ``error_msg`` says why the broker refused it.
+    """
+
+    kind: ClassVar[str] = "algo_ack"
+    client_order_id: str
+    task_id: int
+    strategy_name: str
+    error_msg: str
+    seq: int
+
+    @property
+    def key(self) -> str | None:
+        return self.client_order_id or f"task#{self.task_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoTaskCancelAck(GatewayEvent):
+    """The answer to a task cancel (``on_operate_smart_task_async_response``)."""
+
+    kind: ClassVar[str] = "algo_cancel_ack"
+    task_id: int
+    success: bool
+    reason: str
+    error_msg: str
+    seq: int
+
+    @property
+    def key(self) -> str | None:
+        return f"task#{self.task_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlgoTaskReport(GatewayEvent):
+    """One smart-algo task as ``query_smart_algo_task`` lists it.
+
+    Its child orders come as ordinary order and trade events; this is how the task itself
+    stands: running or ended, what the broker counts as traded, which orders it placed.
+    """
+
+    kind: ClassVar[str] = "algo_task"
+    task_id: int
+    broker_status: int
+    """xtquant's task status (1001 running, 1002 cancelled, 1003 finished, 1004 paused)."""
+    task_msg: str
+    client_order_id: str
+    """The remark the task was placed with (our client order id, for our tasks)."""
+    strategy_name: str
+    algo_name: str
+    volume: int
+    traded_volume: int
+    child_order_ids: tuple[int, ...]
+    start_time: int
+    end_time: int
+    cancel_time: int
+
+    @property
+    def state(self) -> AlgoTaskState | None:
+        return AlgoTaskState.of(self.broker_status)
+
+    @property
+    def key(self) -> str | None:
+        return self.client_order_id or f"task#{self.task_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionChange(GatewayEvent):
     kind: ClassVar[str] = "connection"
@@ -238,6 +329,9 @@ _EVENT_TYPES: dict[str, type[GatewayEvent]] = {
         SendResult,
         ConnectionChange,
         AccountStatusReport,
+        AlgoTaskAck,
+        AlgoTaskCancelAck,
+        AlgoTaskReport,
     )
 }
 
@@ -257,4 +351,6 @@ def event_from_payload(kind: str, payload: dict[str, Any]) -> GatewayEvent:
         values["status"] = OrderStatus(values["status"])
     if cls is ConnectionChange:
         values["state"] = ConnectionState(values["state"])
+    if cls is AlgoTaskReport:
+        values["child_order_ids"] = tuple(int(i) for i in values["child_order_ids"])
     return cls(**values)

@@ -14,6 +14,7 @@ from typing import Protocol
 from aistock.core.errors import AistockError
 from aistock.core.orders import OrderRequest
 from aistock.trading.gateways.events import (
+    AlgoTaskReport,
     AssetReport,
     ConnectionState,
     GatewayEvent,
@@ -48,10 +49,21 @@ class Gateway(Protocol):
         """Send ``request`` tagged with ``client_order_id``; return the SDK's answer as a hint.
 
         The answer (a sequence number, or -1) settles nothing: only a status push or a query does.
+        With ``request.algo`` set the order goes out as a smart-algo task: the broker answers
+        with an :class:`~aistock.trading.gateways.events.AlgoTaskAck` and places child orders
+        that carry ``client_order_id`` as their remark.
         """
         ...
 
     def cancel_order(self, broker_order_id: int) -> int: ...
+
+    def cancel_algo_task(self, task_id: int) -> int:
+        """Stop a smart-algo task (its open children are cancelled by the broker); a hint again."""
+        ...
+
+    def query_algo_tasks(self) -> list[AlgoTaskReport] | None:
+        """Today's smart-algo tasks; None when the query failed."""
+        ...
 
     def query_orders(self) -> list[OrderUpdate] | None: ...
 

@@ -49,6 +49,7 @@ from aistock.store.tables import (
 from aistock.trading.failpoints import failpoint
 from aistock.trading.gateways.events import (
     AccountSnapshot,
+    AlgoTaskReport,
     ConnectionChange,
     ConnectionState,
     GatewayEvent,
@@ -258,7 +259,13 @@ class OrderManager:
         return client_order_id
 
     def cancel_order(self, client_order_id: str) -> None:
-        """Ask for a cancel once; an order without a broker id yet gets it when the id arrives."""
+        """Ask for a cancel once; an order without a broker id yet gets it when the id arrives.
+
+        A smart-algo parent is cancelled as its task (``cancel_algo_task``): the broker stops
+        slicing and cancels the task's open children itself. Before the task id is known the
+        request waits on the row and goes out when the id arrives. A child of a task being
+        cancelled is left to that cancel (a second request would only be refused).
+        """
         with self.store.write_session() as session:
             row = rows.find_order(session, self.account_id, client_order_id, None)
             if row is None:
@@ -267,18 +274,35 @@ class OrderManager:
                 raise OrderRefused(
                     f"order {client_order_id} is already {row.status}", "there is nothing left to cancel"
                 )
+            parent = (
+                rows.find_order(session, self.account_id, row.parent_client_order_id, None)
+                if row.parent_client_order_id is not None
+                else None
+            )
+            if parent is not None and parent.cancel_requested and OrderStatus(parent.status).is_open:
+                return
             row.cancel_requested = True
             row.updated_at = utc_now()
             session.add(row)
             session.commit()
             broker_id = row.broker_order_id
-        if broker_id is not None:
+            algo_parent = rows.is_algo_parent(row)
+            task_id = row.algo_task_id
+        if algo_parent:
+            if task_id is not None:
+                self._send_cancel(client_order_id, None, task_id)
+        elif broker_id is not None:
             self._send_cancel(client_order_id, broker_id)
 
-    def _send_cancel(self, client_order_id: str, broker_order_id: int) -> None:
+    def _send_cancel(
+        self, client_order_id: str, broker_order_id: int | None, algo_task_id: int | None = None
+    ) -> None:
         self._cancels_sent.add(client_order_id)
         try:
-            self.gateway.cancel_order(broker_order_id)
+            if algo_task_id is not None:
+                self.gateway.cancel_algo_task(algo_task_id)
+            elif broker_order_id is not None:
+                self.gateway.cancel_order(broker_order_id)
         except Exception as exc:  # not connected: the request stays on the order, sent on reconnect
             self.alerts.append(("cancel_deferred", f"cancel of {client_order_id} not sent yet: {exc}"))
             self._cancels_sent.discard(client_order_id)
@@ -310,6 +334,7 @@ class OrderManager:
                     price_type=request.price_type.value,
                     price=request.price,
                     strategy=request.strategy,
+                    algo_json=rows.algo_json(request.algo) if request.algo is not None else None,
                     status=OrderStatus.SUBMITTED.value,
                     trading_day=self._trading_day(),
                     run_id=self.run_id,
@@ -432,6 +457,23 @@ class OrderManager:
                 self._apply([(record.id, event)], source or "push")
 
     def _follow_up(self, effects: ApplyEffects) -> None:
+        if effects.query_algo_tasks:
+            # Only the tasks of our open parents are news (the list holds all of today's tasks).
+            with self.store.session() as session:
+                parents = rows.open_algo_parents(session, self.account_id)
+            remarks = {p.client_order_id for p in parents}
+            task_ids = {p.algo_task_id for p in parents if p.algo_task_id is not None}
+            tasks: list[GatewayEvent] = [
+                t
+                for t in self.gateway.query_algo_tasks() or ()
+                if t.client_order_id in remarks or t.task_id in task_ids
+            ]
+            if tasks:
+                more = self._ingest(tasks, "query")
+                effects.requery_orders |= more.requery_orders
+                effects.query_trades = effects.query_trades or more.query_trades
+                effects.send_cancels |= more.send_cancels
+                effects.alerts.extend(more.alerts)
         for kind, message, context in effects.alerts:
             self.alerts.append((kind, message), context)
             self._journal.append("oms", kind, {"account_id": self.account_id, "message": message, **context})
@@ -446,7 +488,12 @@ class OrderManager:
         for client_order_id in sorted(effects.send_cancels - self._cancels_sent):
             with self.store.session() as session:
                 row = rows.find_order(session, self.account_id, client_order_id, None)
-            if row is not None and row.broker_order_id is not None and OrderStatus(row.status).is_open:
+            if row is None or not OrderStatus(row.status).is_open:
+                continue
+            if rows.is_algo_parent(row):
+                if row.algo_task_id is not None and not rows.task_ended(row):
+                    self._send_cancel(client_order_id, None, row.algo_task_id)
+            elif row.broker_order_id is not None:
                 self._send_cancel(client_order_id, row.broker_order_id)
         if effects.reconcile:
             self.last_reconcile = self._reconcile(effects.reconcile)
@@ -469,6 +516,7 @@ class OrderManager:
         positions = gw.query_positions()
         trades = gw.query_trades()
         orders = gw.query_orders()
+        tasks = gw.query_algo_tasks()
         if asset is None:
             return ReconcileReport(
                 trigger, False, attempts=attempt, note="the broker did not answer the asset query"
@@ -482,7 +530,8 @@ class OrderManager:
         order_list = list(orders or [])
         day = self._trading_day()
         # Journal what the broker said, then apply it: the same path as pushes, so it dedupes.
-        events: list[GatewayEvent] = [*order_list, *trade_list]
+        # Algo tasks come last, so the children they list are already known.
+        events: list[GatewayEvent] = [*order_list, *trade_list, *(tasks or [])]
         with self.store.session() as session:
             known = set(
                 session.exec(
@@ -494,7 +543,7 @@ class OrderManager:
             self._ingest(events, "query")
         ids = self._append([snapshot], "query")
         with self.store.write_session() as session:
-            not_found = self._settle_missing(session, order_list, day)
+            not_found = self._settle_missing(session, order_list, day, tasks)
             self._expire_old_days(session, day)
             self._roll_baseline(session, snapshot, trade_list, day)
             differences = self._applier.differences(session, snapshot)
@@ -522,15 +571,34 @@ class OrderManager:
             attempts=attempt,
         )
 
-    def _settle_missing(self, session: Session, broker_orders: list[OrderUpdate], day: dt.date) -> list[str]:
-        """Our open orders the broker does not list: give up on them after a second look."""
+    def _settle_missing(
+        self,
+        session: Session,
+        broker_orders: list[OrderUpdate],
+        day: dt.date,
+        tasks: list[AlgoTaskReport] | None = None,
+    ) -> list[str]:
+        """Our open orders the broker does not list: give up on them after a second look.
+
+        A smart-algo parent has no broker order of its own: it counts as listed when the task
+        list shows its remark or task id (or a child carries its remark); when the task list
+        could not be read, no verdict is given on parents at all.
+        """
         listed_remarks = {o.order_remark for o in broker_orders if o.order_remark}
         listed_ids = {o.broker_order_id for o in broker_orders}
+        listed_tasks = {t.task_id for t in tasks or () if t.task_id > 0}
+        listed_remarks |= {t.client_order_id for t in tasks or () if t.client_order_id}
         gave_up: list[str] = []
         for row in rows.open_orders(session, self.account_id):
             if row.trading_day != day or row.origin != "workstation":
                 continue
-            if row.client_order_id in listed_remarks or (row.broker_order_id in listed_ids):
+            if rows.is_algo_parent(row):
+                if tasks is None:
+                    continue
+                listed = row.client_order_id in listed_remarks or row.algo_task_id in listed_tasks
+            else:
+                listed = row.client_order_id in listed_remarks or row.broker_order_id in listed_ids
+            if listed:
                 row.not_found_checks = 0
                 continue
             row.not_found_checks += 1

@@ -8,7 +8,9 @@ and the simulator tests can both point at it:
   ``status_msg``, 255 unknown (None: the caller re-queries);
 * side: from ``order_type`` (23 buy / 24 sell), never from ``direction``, which users have seen
   report 48 on sells;
-* times: order and trade times are epoch seconds.
+* times: order and trade times are epoch seconds;
+* smart-algo tasks: price type 11 (PRTP_FIX) for a limit task, 12 (PRTP_MARKET) for any market
+  type — the only two ``smart_algo_order_async`` accepts; task states are xtquant's 1001–1004.
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from xtquant import xtconstant
 
 from aistock.core.codes import Exchange, parse_code
 from aistock.core.fees import Side
-from aistock.core.orders import OrderStatus, PriceType
+from aistock.core.orders import AlgoSpec, OrderStatus, PriceType
 from aistock.trading.gateways.events import (
     AccountStatusReport,
+    AlgoTaskAck,
+    AlgoTaskCancelAck,
+    AlgoTaskReport,
+    AlgoTaskState,
     AssetReport,
     CancelAck,
     CancelErrorReport,
@@ -93,6 +99,30 @@ def xt_price_type(price_type: PriceType, code: str) -> int:
             "use best5_or_cancel or a limit order"
         )
     return int(xtconstant.MARKET_SH_CONVERT_5_LIMIT)
+
+
+ALGO_TASK_STATES: dict[int, AlgoTaskState] = {
+    xtconstant.OCS_TASK_STATUS_RUNNING: AlgoTaskState.RUNNING,
+    xtconstant.OCS_TASK_STATUS_CANCELED: AlgoTaskState.CANCELLED,
+    xtconstant.OCS_TASK_STATUS_FINISHED: AlgoTaskState.FINISHED,
+    xtconstant.OCS_TASK_STATUS_PAUSED: AlgoTaskState.PAUSED,
+}
+"""Our task states carry xtquant's own codes; this table is where that is checked."""
+
+ALGO_CMD_REMARK_KEY = "m_strCmdRemark"
+"""The algo parameter for the children's remark (投资备注); we set our client id unless given."""
+
+
+def algo_price_type(price_type: PriceType) -> int:
+    """A smart-algo task is priced at a limit (PRTP_FIX, 11) or at the market (PRTP_MARKET, 12)."""
+    return int(xtconstant.PRTP_FIX if price_type is PriceType.LIMIT else xtconstant.PRTP_MARKET)
+
+
+def algo_params(spec: AlgoSpec, client_order_id: str) -> dict[str, Any]:
+    """A fresh ``algo_param`` dict (the real wrapper writes the window into the one it is given)."""
+    params: dict[str, Any] = dict(spec.params)
+    params.setdefault(ALGO_CMD_REMARK_KEY, client_order_id)
+    return params
 
 
 def _s(value: Any) -> str:
@@ -212,6 +242,61 @@ def cancel_ack(r: Any) -> CancelAck:
         cancel_result=_i(r.cancel_result),
         error_msg=_s(r.error_msg),
         seq=_i(r.seq),
+    )
+
+
+def algo_task_ack(r: Any) -> AlgoTaskAck:
+    return AlgoTaskAck(
+        account_id=_s(r.account_id),
+        client_order_id=_s(r.order_remark),
+        task_id=_i(r.task_id),
+        strategy_name=_s(r.strategy_name),
+        error_msg=_s(getattr(r, "error_msg", "")),
+        seq=_i(r.seq),
+    )
+
+
+def algo_cancel_ack(r: Any, account_id: str) -> AlgoTaskCancelAck:
+    """``XtOperateSmartTaskResponse`` names no account: the gateway's own is given."""
+    return AlgoTaskCancelAck(
+        account_id=account_id,
+        task_id=_i(r.task_id),
+        success=bool(r.success),
+        reason=_s(getattr(r, "operate_reason", "")),
+        error_msg=_s(getattr(r, "error_msg", "")),
+        seq=_i(r.seq),
+    )
+
+
+def _int_text(value: Any) -> int:
+    """``business_num`` is documented as a str; tolerate "", None and "100.0"."""
+    try:
+        return int(float(value)) if value not in (None, "") else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def algo_task_report(task: Any, account_id: str) -> AlgoTaskReport:
+    """One ``query_smart_algo_task`` entry (a dict) as our record."""
+
+    def get(name: str) -> Any:
+        return task.get(name) if isinstance(task, dict) else getattr(task, name, None)
+
+    ids = get("order_id_list") or []
+    return AlgoTaskReport(
+        account_id=_s(get("account_id")) or account_id,
+        task_id=_i(get("task_id")),
+        broker_status=_int_text(get("task_status")),
+        task_msg=_s(get("task_msg")),
+        client_order_id=_s(get("order_remark")),
+        strategy_name=_s(get("strategy_name")),
+        algo_name=_s(get("algo_name")),
+        volume=_int_text(get("order_num")),
+        traded_volume=_int_text(get("business_num")),
+        child_order_ids=tuple(_int_text(i) for i in ids),
+        start_time=_int_text(get("start_time")),
+        end_time=_int_text(get("end_time")),
+        cancel_time=_int_text(get("cancel_time")),
     )
 
 

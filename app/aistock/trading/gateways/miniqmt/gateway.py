@@ -11,6 +11,10 @@ What it does differently from vnpy_xt, and why:
 * **Assets and positions are polled**, because their pushes may never come.
 * **Return codes are hints.** ``place_order`` returns the SDK's answer and journals it as a
   :class:`SendResult`; only a status push or a query decides what happened to an order.
+* **Smart-algo orders** (``request.algo``) go out as ``smart_algo_order_async`` with our client id
+  as the remark; the broker's task id comes back in :class:`AlgoTaskAck`, the task's child
+  orders as ordinary order and trade pushes carrying that remark, and the task itself is read
+  with ``query_smart_algo_task`` and stopped with ``cancel_smart_algo_task_async``.
 
 The trader class is a constructor parameter: ``xtquant.xttrader.XtQuantTrader`` on Windows, the
 simulator here, the same gateway code either way.
@@ -28,10 +32,12 @@ from typing import Any
 
 from xtquant import xttype
 
-from aistock.core.orders import OrderRequest
+from aistock.core.orders import OrderRequest, PriceType
 from aistock.trading.failpoints import failpoint
 from aistock.trading.gateways.events import (
     AccountSnapshot,
+    AlgoTaskCancelAck,
+    AlgoTaskReport,
     AssetReport,
     ConnectionChange,
     ConnectionState,
@@ -110,10 +116,11 @@ class _Callback:
         self._emit(convert.cancel_ack, response)
 
     def on_smart_algo_order_async_response(self, response: Any) -> None:
-        pass  # the child orders it spawns arrive as ordinary order and trade pushes
+        # The task id for our remark; the child orders it spawns arrive as ordinary pushes.
+        self._emit(convert.algo_task_ack, response)
 
     def on_operate_smart_task_async_response(self, response: Any) -> None:
-        pass
+        self._emit(self._gateway._algo_cancel_ack, response)
 
 
 class MiniQMTGateway:
@@ -301,6 +308,8 @@ class MiniQMTGateway:
         return trader
 
     def place_order(self, request: OrderRequest, client_order_id: str) -> int:
+        if request.algo is not None:
+            return self._place_algo(request, client_order_id)
         trader = self._live_trader()
         returned = int(
             trader.order_stock_async(
@@ -324,6 +333,57 @@ class MiniQMTGateway:
             )
         )
         return returned
+
+    def _place_algo(self, request: OrderRequest, client_order_id: str) -> int:
+        """A smart-algo task: the broker slices it into child orders over the window."""
+        spec = request.algo
+        assert spec is not None
+        trader = self._live_trader()
+        price_type = convert.algo_price_type(request.price_type)
+        returned = int(
+            trader.smart_algo_order_async(
+                self._account,
+                request.code,
+                convert.SIDE_TO_ORDER_TYPE[request.side],
+                int(request.volume),
+                price_type,
+                float(request.price) if request.price_type is PriceType.LIMIT else 0.0,
+                request.strategy,
+                client_order_id,
+                spec.name.value,
+                spec.start_time,
+                spec.end_time,
+                convert.algo_params(spec, client_order_id),
+            )
+        )
+        self._sink(
+            SendResult(
+                account_id=self.account_id,
+                client_order_id=client_order_id,
+                action="algo_place",
+                returned=returned,
+                session_id=self._session_id,
+            )
+        )
+        return returned
+
+    def cancel_algo_task(self, task_id: int) -> int:
+        """Stop a smart-algo task; the broker cancels its open children (answer: AlgoTaskCancelAck)."""
+        trader = self._live_trader()
+        returned = int(trader.cancel_smart_algo_task_async(self._account, int(task_id)))
+        self._sink(
+            SendResult(
+                account_id=self.account_id,
+                client_order_id=f"task#{task_id}",
+                action="algo_cancel",
+                returned=returned,
+                session_id=self._session_id,
+            )
+        )
+        return returned
+
+    def _algo_cancel_ack(self, response: Any) -> AlgoTaskCancelAck:
+        return convert.algo_cancel_ack(response, self.account_id)
 
     def cancel_order(self, broker_order_id: int) -> int:
         trader = self._live_trader()
@@ -369,6 +429,16 @@ class MiniQMTGateway:
     def query_asset(self) -> AssetReport | None:
         raw = self._query("query_stock_asset")
         return None if raw is None else convert.asset_report(raw)
+
+    def query_algo_tasks(self) -> list[AlgoTaskReport] | None:
+        """Today's smart-algo tasks of the account (None: the query failed)."""
+        raw = self._query("query_smart_algo_task")
+        if raw is None:
+            return None
+        try:
+            return [convert.algo_task_report(t, self.account_id) for t in raw]
+        except Exception:  # a malformed answer is no answer
+            return None
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.005) -> bool:
