@@ -169,6 +169,11 @@ def test_a_lying_cancel_return_is_not_believed(make_rig: Callable[..., Rig], liq
     assert rig.oms.wait_idle(5)
     rig.counter.faults.cancel_return_lies(1)
     rig.oms.cancel_order(resting)
+    # The async cancel must have reached the counter before its next minute, or that minute
+    # passes without it (a race of this test, not of the OMS).
+    broker_id = _order(rig, resting).broker_order_id
+    assert broker_id is not None
+    assert wait_for(lambda: rig.counter.order(ACCOUNT, broker_id).order_status in (51, 52, 53, 54), 10)
     rig.advance(1)
     rig.settle()
     assert _order(rig, resting).status is OrderStatus.CANCELLED

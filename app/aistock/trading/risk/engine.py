@@ -113,7 +113,9 @@ class RiskEngine:
         if day is None:
             return 0, 0
         where = (col(TradeOrder.account_id) == account_id, col(TradeOrder.trading_day) == day)
-        own = col(TradeOrder.origin) != "external"
+        # Our own orders only: not those placed at the terminal, and not the child orders a
+        # smart-algo task placed for one parent (the parent is the order we sent).
+        own = (col(TradeOrder.origin) != "external") & col(TradeOrder.parent_client_order_id).is_(None)
         with self.store.session() as session:
             orders = session.exec(select(func.count()).select_from(TradeOrder).where(*where, own)).one()
             cancels = session.exec(

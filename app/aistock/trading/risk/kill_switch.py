@@ -147,7 +147,8 @@ class KillSwitch:
             for manager in self.managers:
                 with manager.store.session() as session:
                     open_rows = [
-                        (r.client_order_id, r.broker_order_id, r.cancel_requested)
+                        # An algo parent is addressed by its task id, not a broker order id.
+                        (r.client_order_id, r.broker_order_id or r.algo_task_id, r.cancel_requested)
                         for r in rows.open_orders(session, manager.account_id)
                     ]
                 for client_order_id, broker_id, asked in open_rows:
