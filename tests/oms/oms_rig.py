@@ -14,7 +14,7 @@ from aistock.store import Store
 from aistock.trading.account_service import AccountService
 from aistock.trading.gateways.miniqmt.gateway import wait_for
 from aistock.trading.gateways.simulator import MiniQmtSimulator, SimCounter
-from aistock.trading.oms.manager import OrderManager, ReconcileReport
+from aistock.trading.oms.manager import OrderGate, OrderManager, ReconcileReport
 from aistock.trading.paper import BrokerAccount, connect_account
 
 ACCOUNT = "8886660001"
@@ -36,7 +36,7 @@ class Rig:
     def service(self) -> AccountService:
         return AccountService(self.store)
 
-    def connect(self, *, poll: float = 0.05) -> OrderManager:
+    def connect(self, *, poll: float = 0.05, gate: OrderGate | None = None) -> OrderManager:
         self.account = connect_account(
             self.store,
             ACCOUNT,
@@ -46,6 +46,7 @@ class Rig:
             poll_interval_s=poll,
             backoff_initial_s=0.01,
             backoff_max_s=0.05,
+            gate=gate,
         )
         assert wait_for(lambda: self.oms.last_reconcile is not None, 10), "no start-up reconciliation"
         return self.oms

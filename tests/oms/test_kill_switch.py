@@ -23,27 +23,14 @@ from aistock.core.orders import OrderRequest, OrderStatus
 from aistock.core.trading_state import TradingState
 from aistock.store.tables import TradeOrder
 from aistock.trading.gateways.miniqmt.gateway import wait_for
-from aistock.trading.gateways.simulator import MiniQmtSimulator
 from aistock.trading.monitoring import MonitoringService, MonitorKind
 from aistock.trading.oms.manager import OrderRefused
-from aistock.trading.paper import connect_account
 from aistock.trading.risk.kill_switch import KillSwitch, ReleaseNotConfirmed
 from aistock.trading.risk.state import TradingStateService, write_request
 
 
 def _connect(rig: Rig, state: TradingStateService) -> None:
-    rig.account = connect_account(
-        rig.store,
-        ACCOUNT,
-        rig.userdata,
-        MiniQmtSimulator,
-        trading_day=lambda: rig.counter.session_day,
-        poll_interval_s=0.05,
-        backoff_initial_s=0.01,
-        backoff_max_s=0.05,
-        gate=state,
-    )
-    assert wait_for(lambda: rig.oms.last_reconcile is not None, 10)
+    rig.connect(poll=0.05, gate=state)
 
 
 def _orders(rig: Rig, codes: list[str]) -> list[OrderRequest]:
