@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from aistock.core.codes import parse_code
-from aistock.core.errors import AistockError
+from aistock.core.errors import AistockError, CodeFormatError
 
 EXCHANGE_HFT_PER_SECOND = 300
 EXCHANGE_HFT_PER_DAY = 20_000
@@ -75,9 +75,13 @@ class RiskLimits:
             _fraction(name, getattr(self, name), allow_zero=True)
         for name in ("max_order_notional", "max_quote_age_s"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            if not (_is_number(value) and math.isfinite(value) and value > 0):
                 raise RiskConfigError(f"risk limit {name} must be a positive number, got {value!r}", "fix it")
-        if not (math.isfinite(self.min_order_value) and self.min_order_value >= 0):
+        if not (
+            _is_number(self.min_order_value)
+            and math.isfinite(self.min_order_value)
+            and self.min_order_value >= 0
+        ):
             raise RiskConfigError(
                 f"risk limit min_order_value must be >= 0, got {self.min_order_value!r}",
                 "use 0 to turn it off",
@@ -89,7 +93,7 @@ class RiskLimits:
             "max_cancels_per_day",
         ):
             value = getattr(self, name)
-            if not (isinstance(value, int) and value > 0):
+            if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
                 raise RiskConfigError(
                     f"risk limit {name} must be a positive whole number, got {value!r}", "fix it"
                 )
@@ -108,7 +112,12 @@ class RiskLimits:
                 f"half the exchanges' high-frequency line of {EXCHANGE_HFT_PER_DAY}/day",
                 "lower max_orders_per_day / max_cancels_per_day",
             )
-        object.__setattr__(self, "blacklist", frozenset(str(parse_code(c)) for c in self.blacklist))
+        for name in ("block_st", "allow_shrink"):
+            if not isinstance(getattr(self, name), bool):
+                raise RiskConfigError(
+                    f"risk limit {name} must be true or false, got {getattr(self, name)!r}", "fix it"
+                )
+        object.__setattr__(self, "blacklist", frozenset(_codes(self.blacklist)))
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> RiskLimits:
@@ -131,14 +140,25 @@ class RiskLimits:
 
 
 def _codes(values: Any) -> Iterable[str]:
+    """The blacklist in canonical codes; a code that does not parse is a configuration error."""
     if isinstance(values, str) or not isinstance(values, Iterable):
         raise RiskConfigError("blacklist must be a list of codes", 'e.g. ["600000.SH", "000001.SZ"]')
-    return [str(v) for v in values]
+    out = []
+    for value in values:
+        try:
+            out.append(str(parse_code(value)))
+        except CodeFormatError as exc:
+            raise RiskConfigError(f"blacklist entry {value!r} is not a code: {exc.what}", exc.fix) from None
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _fraction(name: str, value: Any, *, allow_zero: bool) -> None:
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not (isinstance(value, int | float) and math.isfinite(value) and low_ok and value <= 1):
+    ok = _is_number(value) and math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not (ok and value <= 1):
         bound = "[0, 1]" if allow_zero else "(0, 1]"
         raise RiskConfigError(
             f"risk limit {name} must be in {bound}, got {value!r}", f"give {name} as a fraction"

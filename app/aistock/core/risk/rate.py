@@ -14,6 +14,11 @@ class RateWindow:
     """At most ``per_second`` events in any one-second window and ``per_day`` per day."""
 
     def __init__(self, per_second: int, per_day: int, used_today: int = 0) -> None:
+        if per_second < 1 or per_day < 0 or used_today < 0:
+            raise ValueError(
+                f"a rate window needs per_second >= 1, per_day >= 0 and used_today >= 0, "
+                f"got {per_second}, {per_day}, {used_today}"
+            )
         self.per_second = per_second
         self.per_day = per_day
         self.used_today = used_today

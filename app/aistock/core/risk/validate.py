@@ -79,7 +79,7 @@ def buy_cost(volume: int, price: float, fees: FeeSchedule) -> float:
 
 def max_affordable(budget: float, price: float, lot: LotRule, fees: FeeSchedule) -> int:
     """The largest legal buy volume whose cost with fees fits ``budget``."""
-    if not (budget > 0 and price > 0):
+    if not (math.isfinite(budget) and budget > 0 and math.isfinite(price) and price > 0):
         return 0
     volume = lot.round_buy(int(budget / price))
     while volume > 0 and buy_cost(volume, price, fees) > budget + _EPS:
@@ -87,7 +87,13 @@ def max_affordable(budget: float, price: float, lot: LotRule, fees: FeeSchedule)
         over = buy_cost(volume, price, fees) - budget
         steps = max(1, math.ceil(over / price / lot.step))
         volume = lot.round_buy(volume - steps * lot.step)
-    return volume
+    # The step down can overshoot (float noise in ``over / price``, fees shrinking with the
+    # amount): climb back while the next legal volume still fits.
+    while True:
+        bigger = volume + lot.step if volume else lot.min_volume
+        if buy_cost(bigger, price, fees) > budget + _EPS:
+            return volume
+        volume = bigger
 
 
 class _Books:
@@ -96,12 +102,20 @@ class _Books:
     def __init__(self, account: AccountSnapshot, context: RiskContext) -> None:
         self.account = account
         self.cash_left = account.available
-        self.sellable_left = {c: p.sellable for c, p in account.positions.items()}
+        # Never more than is held, never negative: a snapshot that says otherwise is not trusted.
+        self.sellable_left = {c: max(0, min(p.sellable, p.volume)) for c, p in account.positions.items()}
         self.code_value: dict[str, float] = {}
         self.industry_value: dict[str, float] = {}
         self.unpriced: list[str] = []
+        self.insane: list[str] = []
+        """What makes the account impossible to size buys against (bad cash, negative holdings)."""
+        if not (math.isfinite(account.cash) and math.isfinite(account.available)):
+            self.insane.append(f"cash {account.cash!r} / available {account.available!r}")
         held_value = 0.0
         for code, position in account.positions.items():
+            if position.volume < 0:
+                self.insane.append(f"position {code} of {position.volume} shares")
+                continue
             quote = context.quotes.get(code)
             price = quote.reference if quote is not None else math.nan
             if position.volume > 0 and not price > 0:
@@ -112,6 +126,10 @@ class _Books:
             self._add(code, value, context)
         open_buys = 0.0
         for code, value in account.open_buy_value.items():
+            if not (math.isfinite(value) and value >= 0):
+                # An unknown open buy could be any size: it must not widen (or hide) any room.
+                self.insane.append(f"open buy value {value!r} for {code}")
+                continue
             open_buys += value
             self._add(code, value, context)
         self.nav = account.cash + held_value if not self.unpriced else math.nan
@@ -134,10 +152,16 @@ def industry_of(code: str, context: RiskContext) -> str:
 def validate(batch: Sequence[OrderRequest], context: RiskContext, limits: RiskLimits) -> RiskVerdict:
     """Judge ``batch`` as a whole; decisions come back in the batch's order."""
     if context.account is None:
-        reason = RiskReason(
-            RiskCode.NO_ACCOUNT, "no account data: the account is unknown or not loaded yet (fail closed)"
+        return RiskVerdict(
+            tuple(
+                _deny(
+                    r,
+                    RiskCode.NO_ACCOUNT,
+                    f"{_label(r)}: no account data: the account is unknown or not loaded yet (fail closed)",
+                )
+                for r in batch
+            )
         )
-        return RiskVerdict(tuple(RiskDecision(r, Outcome.DENIED, None, (reason,)) for r in batch))
     books = _Books(context.account, context)
     order = sorted(range(len(batch)), key=lambda i: 0 if batch[i].side is Side.SELL else 1)
     decided: dict[int, RiskDecision] = {}
@@ -146,20 +170,33 @@ def validate(batch: Sequence[OrderRequest], context: RiskContext, limits: RiskLi
     return RiskVerdict(tuple(decided[i] for i in range(len(batch))))
 
 
+def _label(request: OrderRequest) -> str:
+    return f"{request.side.value} {request.volume} {request.code}"
+
+
 def _deny(request: OrderRequest, code: RiskCode, message: str) -> RiskDecision:
     return RiskDecision(request, Outcome.DENIED, None, (RiskReason(code, message),))
 
 
 def _decide(request: OrderRequest, context: RiskContext, limits: RiskLimits, books: _Books) -> RiskDecision:
-    label = f"{request.side.value} {request.volume} {request.code}"
+    label = _label(request)
     refusal = context.state.refusal(request.side)
     if refusal:
         code = RiskCode.TRADING_HALTED if context.state is TradingState.HALTED else RiskCode.TRADING_REDUCING
         return _deny(request, code, f"{label}: {refusal}")
     try:
-        lot = lot_rule_for(parse_code(request.code))
+        parsed = parse_code(request.code)
+        lot = lot_rule_for(parsed)
     except (CodeFormatError, NotTradableError) as exc:
         return _deny(request, RiskCode.NOT_TRADABLE, f"{label}: {exc}")
+    if str(parsed) != request.code:
+        # Quotes, positions and the blacklist are keyed by the canonical code; another spelling
+        # would slip past every per-code rule (the blacklist, weights, self-cross), so refuse it.
+        return _deny(
+            request,
+            RiskCode.NOT_TRADABLE,
+            f"{label}: write the code canonically as {parsed} (quotes and positions use that form)",
+        )
     quote = context.quotes.get(request.code)
     hard = _hard_checks(request, label, quote, context, limits)
     if hard is not None:
@@ -175,10 +212,26 @@ def _hard_checks(
 ) -> RiskDecision | None:
     if quote is None or not quote.reference > 0:
         return _deny(request, RiskCode.NO_PRICE, f"{label}: no price for {request.code} (fail closed)")
+    for name, limit in (("limit-up", quote.up_limit), ("limit-down", quote.down_limit)):
+        if limit is not None and not (math.isfinite(limit) and limit > 0):
+            # None means "no limit today"; a NaN or zero means nobody knows the band.
+            return _deny(
+                request,
+                RiskCode.NO_PRICE,
+                f"{label}: today's {name} price for {request.code} is unknown ({limit!r}; fail closed)",
+            )
     if context.now is not None:
         if quote.as_of is None:
             return _deny(request, RiskCode.STALE_QUOTE, f"{label}: the quote for {request.code} has no time")
-        age = (context.now - quote.as_of).total_seconds()
+        try:
+            age = (context.now - quote.as_of).total_seconds()
+        except TypeError:  # one naive, one aware: the age cannot be known
+            return _deny(
+                request,
+                RiskCode.STALE_QUOTE,
+                f"{label}: the quote time for {request.code} ({quote.as_of.isoformat()}) and the clock "
+                f"({context.now.isoformat()}) disagree on time zones; its age is unknown",
+            )
         if age > limits.max_quote_age_s:
             return _deny(
                 request,
@@ -189,7 +242,7 @@ def _hard_checks(
     if quote.suspended:
         return _deny(request, RiskCode.SUSPENDED, f"{label}: {request.code} is suspended today")
     if not request.price_type.is_market:
-        if not on_tick(request.price):
+        if not (math.isfinite(request.price) and on_tick(request.price)):
             return _deny(
                 request, RiskCode.BAD_TICK, f"{label}: price {request.price!r} is not on the 0.01 yuan tick"
             )
@@ -238,7 +291,7 @@ def _sell(
         caps.append(
             (RiskCode.SELLABLE, sellable, f"only {sellable} shares are sellable today (T+1, open sells)")
         )
-    notional_cap = int(limits.max_order_notional / price)
+    notional_cap = int(limits.max_order_notional / price + _EPS)
     if notional_cap < request.volume:
         caps.append(
             (
@@ -301,6 +354,12 @@ def _buy(
     if code in books.sells or code in account.open_sell_codes:
         return _deny(
             request, RiskCode.SELF_CROSS, f"{label}: a sell of {code} is open; buying now could self-trade"
+        )
+    if books.insane:
+        return _deny(
+            request,
+            RiskCode.NO_ACCOUNT,
+            f"{label}: the account snapshot cannot be sized against: {'; '.join(books.insane[:3])}",
         )
     if books.unpriced:
         return _deny(
