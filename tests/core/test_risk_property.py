@@ -207,6 +207,7 @@ def limits_strategy(draw: st.DrawFn, faults: Faults, caps: bool = True) -> RiskL
             max_intraday_drawdown=1.0,
             max_drawdown=1.0,
             max_orders_per_day=100,
+            min_cash_ratio=draw(st.sampled_from([0.0, 0.1, 0.3])),
             market_buy_reserve=draw(st.sampled_from([0.0, 0.05, 0.1, 0.2])),
             max_quote_age_s=600.0,
             block_st=False,
@@ -487,9 +488,29 @@ def test_money_limits_hold_for_clean_buy_heavy_batches(s: Scenario) -> None:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(kinds=st.just(frozenset()), buy_share=4, caps=False))
-def test_cash_and_fees_bind_when_the_caps_are_off(s: Scenario) -> None:
-    """Every buy competes for the same cash: the batch never spends more than is free."""
+@given(s=scenarios(kinds=st.just(frozenset()), buy_share=4, caps=False), data=st.data())
+def test_cash_and_fees_bind_when_the_caps_are_off(s: Scenario, data: st.DataObject) -> None:
+    """Every buy competes for the same cash: the batch never spends more than is free.
+
+    Often the free cash is put at the first buy's exact cost, fees included, or a fen either
+    side of it, where leaving the fees out of the sum would show; sometimes every stock is a new
+    listing without limits, so market buys reserve cash at the last price plus the reserve.
+    """
+    if data.draw(st.booleans()):
+        unlimited = {c: replace(q, up_limit=None, down_limit=None) for c, q in s.context.quotes.items()}
+        s = replace(s, context=replace(s.context, quotes=unlimited))
+    account = s.context.account
+    assert account is not None
+    buys = [r for r in s.batch if r.side is Side.BUY and reference(s.context.quotes[r.code]) > 0]
+    volume = lot_of(buys[0].code).round_buy(buys[0].volume) if buys else 0
+    if volume and data.draw(st.booleans()):
+        fees = FeeSchedule()
+        price = used_price(buys[0], s.context.quotes[buys[0].code], s.limits)
+        edge = cost_of(volume, price, fees) + data.draw(st.sampled_from([0.0, -0.01, 0.01]))
+        edge = max(0.0, round(edge, 2))
+        account = replace(account, cash=max(account.cash, edge), available=edge)
+        s = replace(s, context=replace(s.context, account=account, fees=fees))
+        s = replace(s, limits=replace(s.limits, min_cash_ratio=0.0))  # the floor would bind first
     check(s, validate(s.batch, s.context, s.limits))
 
 
