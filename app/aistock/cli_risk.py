@@ -13,7 +13,7 @@ from __future__ import annotations
 import getpass
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from aistock.core.errors import AistockError
+
+if TYPE_CHECKING:
+    from aistock.store import Store, WorkstationHome
 
 risk_app = typer.Typer(help="Trading state, risk events and limits.", no_args_is_help=True)
 console = Console()
@@ -71,13 +74,11 @@ def halt(
     console.print(f"[bold red]HALTED[/] — {escape(report)}")
 
 
-def _halt_here(home: object, store: object, reason: str) -> str:
+def _halt_here(home: WorkstationHome, store: Store, reason: str) -> str:
     from aistock.data import DataService, QlibProviderSource
-    from aistock.store import Store, WorkstationHome
     from aistock.trading.risk.kill_switch import KillSwitch
     from aistock.workflows.paper_demo import demo_broker_dir, demo_paper_account, trading_state_of
 
-    assert isinstance(home, WorkstationHome) and isinstance(store, Store)
     state = trading_state_of(home, store)
     has_demo_account = (demo_broker_dir(home) / "counter.json").is_file()
     if not has_demo_account:

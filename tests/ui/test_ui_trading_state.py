@@ -35,9 +35,17 @@ def test_status_bar_follows_the_stored_trading_state(
             settings=settings,  # type: ignore[arg-type]
             trading_state=read,
         )
-        bar_widgets = [w for w in window.statusBar().findChildren(type(window.risk_state_label))]
-        assert bar_widgets[0] is window.risk_state_label  # first in the bar
+        window.resize(1280, 800)
+        window.show()
         window.refresh_clock()
+        read_outs = [
+            window.mode_badge,
+            window.data_source_label,
+            window.freshness_label,
+            window.clock_label,
+        ]
+        # First in the bar: left of every other read-out, as laid out on screen.
+        assert all(window.risk_state_label.x() < w.x() for w in read_outs if w.isVisible())
         assert window.risk_state_label.text() == "Trading: ACTIVE"
         assert window.risk_state_label.styleSheet() == ACTIVE_BADGE
 

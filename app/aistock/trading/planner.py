@@ -94,7 +94,6 @@ class OrderPlanner:
             config=self.config,
             strategy=strategy,
         )
-        # Quotes for the orders the plan needs (the target may be empty: a reduction).
         moment = now if now is not None else _session_time(context.now)
         scheduled = tuple(self.policy.schedule(plan.orders, context.quotes, self.liquidity, now=moment))
         batch = [s.request for s in scheduled]

@@ -135,7 +135,6 @@ class _Books:
         self.nav = account.cash + held_value if not self.unpriced else math.nan
         self.exposure = held_value + open_buys
         self.sells: set[str] = set()
-        self.buys: set[str] = set()
         self.orders_sent = account.orders_today
 
     def _add(self, code: str, value: float, context: RiskContext) -> None:
@@ -278,7 +277,8 @@ def _sell(
             RiskCode.UNKNOWN_POSITION,
             f"{label}: account {account.account_id} has no known position in {request.code} (fail closed)",
         )
-    if request.code in books.buys or account.open_buy_value.get(request.code, 0.0) > 0:
+    # Sells are judged before every buy of the batch, so only open buys can cross them.
+    if account.open_buy_value.get(request.code, 0.0) > 0:
         return _deny(
             request,
             RiskCode.SELF_CROSS,
@@ -305,22 +305,25 @@ def _sell(
     decision = _finish(request, label, volume, caps, lot_bound=volume < allowed, limits=limits)
     if decision.order is not None:
         value = decision.order.volume * price
-        if value < limits.min_order_value - _EPS and decision.order.volume != sellable:
-            return _deny(
-                request,
-                RiskCode.MIN_ORDER_VALUE,
-                f"{label}: worth ¥{value:,.2f}, below the minimum order value ¥{limits.min_order_value:,.2f}",
-            )
-        day = _day_budget(request, label, books, limits)
-        if day is not None:
-            return day
+        last = _last_checks(request, label, value, decision.order.volume == sellable, books, limits)
+        if last is not None:
+            return last
         books.sellable_left[request.code] = sellable - decision.order.volume
         books.sells.add(request.code)
         books.orders_sent += 1
     return decision
 
 
-def _day_budget(request: OrderRequest, label: str, books: _Books, limits: RiskLimits) -> RiskDecision | None:
+def _last_checks(
+    request: OrderRequest, label: str, value: float, whole_remainder: bool, books: _Books, limits: RiskLimits
+) -> RiskDecision | None:
+    """The minimum order value (a sell of the whole remainder is exempt) and the day's budget."""
+    if value < limits.min_order_value - _EPS and not whole_remainder:
+        return _deny(
+            request,
+            RiskCode.MIN_ORDER_VALUE,
+            f"{label}: worth ¥{value:,.2f}, below the minimum order value ¥{limits.min_order_value:,.2f}",
+        )
     if books.orders_sent >= limits.max_orders_per_day:
         return _deny(
             request,
@@ -433,20 +436,13 @@ def _buy(
     decision = _finish(request, label, volume, caps, lot_bound=volume < allowed, limits=limits)
     if decision.order is not None:
         value = decision.order.volume * price
-        if value < limits.min_order_value - _EPS:
-            return _deny(
-                request,
-                RiskCode.MIN_ORDER_VALUE,
-                f"{label}: worth ¥{value:,.2f}, below the minimum order value ¥{limits.min_order_value:,.2f}",
-            )
-        day = _day_budget(request, label, books, limits)
-        if day is not None:
-            return day
+        last = _last_checks(request, label, value, False, books, limits)
+        if last is not None:
+            return last
         books.cash_left -= buy_cost(decision.order.volume, price, context.fees)
         books.code_value[code] = books.code_value.get(code, 0.0) + value
         books.industry_value[industry] = books.industry_value.get(industry, 0.0) + value
         books.exposure += value
-        books.buys.add(code)
         books.orders_sent += 1
     return decision
 

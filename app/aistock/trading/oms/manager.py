@@ -77,6 +77,10 @@ class OrderRefused(AistockError):
     """The order manager will not send this order (and nothing was sent)."""
 
 
+class OrderAlreadyFinal(OrderRefused):
+    """A cancel of an order that is already filled, cancelled or rejected: nothing to do."""
+
+
 AlertListener = Callable[[str, str, dict[str, str]], None]
 
 
@@ -271,7 +275,7 @@ class OrderManager:
             if row is None:
                 raise OrderRefused(f"no order {client_order_id} on account {self.account_id}", "check the id")
             if OrderStatus(row.status).is_final:
-                raise OrderRefused(
+                raise OrderAlreadyFinal(
                     f"order {client_order_id} is already {row.status}", "there is nothing left to cancel"
                 )
             parent = (

@@ -211,13 +211,15 @@ class RiskEngine:
         key = (account_id, action)
         window = self._rates.get(key)
         if window is None:
-            snapshot = self.account_snapshot(account_id)
+            with self.store.session() as session:
+                asset = session.get(AccountAsset, account_id)
+            orders, cancels = self._counts(account_id, asset.trading_day if asset else None)
             if action == "cancel":
-                used = snapshot.cancels_today if snapshot else 0
-                window = RateWindow(self.limits.max_cancels_per_second, self.limits.max_cancels_per_day, used)
+                window = RateWindow(
+                    self.limits.max_cancels_per_second, self.limits.max_cancels_per_day, cancels
+                )
             else:
-                used = snapshot.orders_today if snapshot else 0
-                window = RateWindow(self.limits.max_orders_per_second, self.limits.max_orders_per_day, used)
+                window = RateWindow(self.limits.max_orders_per_second, self.limits.max_orders_per_day, orders)
             self._rates[key] = window
         return window
 

@@ -22,7 +22,7 @@ from aistock.core.risk.limits import MAX_CONFIGURABLE_PER_SECOND
 from aistock.core.trading_state import TradingState
 from aistock.trading.monitoring import MonitoringService, MonitorKind, Severity
 from aistock.trading.oms import rows
-from aistock.trading.oms.manager import OrderManager, OrderRefused
+from aistock.trading.oms.manager import OrderAlreadyFinal, OrderManager, OrderRefused
 from aistock.trading.risk.state import StateSnapshot, TradingStateService, read_request
 
 
@@ -158,9 +158,10 @@ class KillSwitch:
                         time.sleep(max(0.0, gap - (self._clock() - result.last_sent_at)))
                     try:
                         manager.cancel_order(client_order_id)
-                    except OrderRefused as exc:  # it became final meanwhile: nothing to cancel
-                        if "already" not in str(exc):
-                            result.failures.append(f"{client_order_id}: {exc}")
+                    except OrderAlreadyFinal:  # it became final meanwhile: nothing to cancel
+                        continue
+                    except OrderRefused as exc:
+                        result.failures.append(f"{client_order_id}: {exc}")
                         continue
                     except Exception as exc:  # the link is down: the request stays on the order
                         result.failures.append(f"{client_order_id}: {exc}")

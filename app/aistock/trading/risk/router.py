@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aistock.core.orders import OrderRequest
-from aistock.core.risk import RiskVerdict
+from aistock.core.risk import RiskCode, RiskVerdict
+from aistock.core.trading_state import TradingState
 from aistock.trading.monitoring import MonitorKind, Severity
 from aistock.trading.oms.manager import OrderManager, OrderRefused
 from aistock.trading.risk.engine import RiskEngine
@@ -46,17 +47,25 @@ class OrderRouter:
         verdict = self.engine.validate(self.account_id, batch, origin=origin)
         sent: list[tuple[OrderRequest, str]] = []
         refused: list[tuple[OrderRequest, str]] = []
+        halted = ""
         for order in verdict.approved:
-            if refused and "HALTED" in refused[-1][1]:
-                refused.append((order, refused[-1][1]))
+            if halted:  # the kill-switch was pulled mid-batch: the rest is not even tried
+                refused.append((order, halted))
                 continue
             if not self.engine.pace(self.account_id, "order"):
-                refused.append((order, "order rate limit: the day's budget is spent or the wait is too long"))
+                refused.append(
+                    (
+                        order,
+                        f"[{RiskCode.RATE_SECOND.value}] order rate limit: no slot within the wait, or the day is spent",
+                    )
+                )
                 continue
             try:
                 sent.append((order, self.manager.place_order(order)))
             except OrderRefused as exc:
                 refused.append((order, str(exc)))
+                if self.engine.state.current().state is TradingState.HALTED:
+                    halted = str(exc)
         report = RouteReport(verdict, tuple(sent), tuple(refused))
         monitoring = self.engine.monitoring
         if monitoring is not None:
