@@ -56,7 +56,8 @@ class OrderRouter:
                 refused.append(
                     (
                         order,
-                        f"[{RiskCode.RATE_SECOND.value}] order rate limit: no slot within the wait, or the day is spent",
+                        f"[{RiskCode.RATE_SECOND.value}] order rate limit: "
+                        "no slot within the wait, or the day is spent",
                     )
                 )
                 continue
