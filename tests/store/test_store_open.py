@@ -61,6 +61,14 @@ ORDER_BOOK_TABLE_NAMES = {
     "account_reconcile",
 }
 RISK_TABLE_NAMES = {"trading_state", "trading_state_change", "monitor_event", "account_nav", "order_plan"}
+PREVIEW_TABLE_NAMES = {
+    "preview_strategy",
+    "preview_trade",
+    "preview_position",
+    "preview_account",
+    "preview_event",
+    "preview_signal",
+}
 ALL_TABLES = {
     "alembic_version",
     "setting",
@@ -71,6 +79,7 @@ ALL_TABLES = {
     *SELECTION_TABLE_NAMES,
     *ORDER_BOOK_TABLE_NAMES,
     *RISK_TABLE_NAMES,
+    *PREVIEW_TABLE_NAMES,
 }
 
 
@@ -106,7 +115,7 @@ def _table_names(path: Path) -> set[str]:
 def test_fresh_home_is_created_at_head_without_backup(home: WorkstationHome) -> None:
     with open_store(home) as store:
         assert home.backups_dir.is_dir()
-        assert store.revision == head_revision() == "0006"
+        assert store.revision == head_revision() == "0007"
         assert store.backup_path is None
         assert set(inspect(store.engine).get_table_names()) == ALL_TABLES
         with store.engine.connect() as connection:

@@ -90,6 +90,31 @@ class Book:
             )
         self.cash_fen = self.initial_cash_fen
 
+    @classmethod
+    def restore(
+        cls,
+        *,
+        initial_cash_fen: int,
+        trading_day: dt.date,
+        cash_fen: int,
+        realized_pnl_fen: int,
+        fees_paid_fen: int,
+        positions: Mapping[str, Position],
+    ) -> Book:
+        """A book as it was stored (a preview instance after a restart), checked before use.
+
+        Stored state is trusted no more than a fill: a row that breaks the book's identity
+        raises instead of silently continuing from corrupted numbers.
+        """
+        book = cls(initial_cash_fen=initial_cash_fen, trading_day=trading_day)
+        book.cash_fen = cash_fen
+        book.realized_pnl_fen = realized_pnl_fen
+        book.fees_paid_fen = fees_paid_fen
+        for code, pos in positions.items():
+            book._positions[code] = Position(code, pos.volume, pos.sellable, pos.cost_fen)
+        book.check_invariants()
+        return book
+
     # -- reading -------------------------------------------------------------------------------
     @property
     def positions(self) -> Mapping[str, Position]:

@@ -19,6 +19,15 @@ from aistock.store.errors import (
 from aistock.store.home import HOME_ENV_VAR, WorkstationHome, default_home_root, resolve_home
 from aistock.store.journal import JournalRepository
 from aistock.store.jsontypes import JsonInput, JsonValue
+from aistock.store.preview_tables import (
+    PREVIEW_TABLES,
+    PreviewAccount,
+    PreviewEvent,
+    PreviewPosition,
+    PreviewSignal,
+    PreviewStrategy,
+    PreviewTrade,
+)
 from aistock.store.risk_tables import (
     RISK_TABLES,
     AccountNav,
@@ -64,6 +73,7 @@ __all__ = [
     "BUSY_TIMEOUT_MS",
     "HOME_ENV_VAR",
     "ORDER_BOOK_TABLES",
+    "PREVIEW_TABLES",
     "RDAGENT_TABLES",
     "RISK_TABLES",
     "SELECTION_TABLES",
@@ -83,6 +93,12 @@ __all__ = [
     "OmsCursor",
     "OrderEvent",
     "OrderPlan",
+    "PreviewAccount",
+    "PreviewEvent",
+    "PreviewPosition",
+    "PreviewSignal",
+    "PreviewStrategy",
+    "PreviewTrade",
     "RdagentArtifactFile",
     "RdagentBundle",
     "RdagentFactor",

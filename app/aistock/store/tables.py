@@ -511,6 +511,7 @@ ORDER_BOOK_TABLES: tuple[type[SQLModel], ...] = (
 )
 """The OMS's tables (revision 0005)."""
 
+from aistock.store.preview_tables import PREVIEW_TABLES  # noqa: E402  (built on the helpers above)
 from aistock.store.risk_tables import RISK_TABLES  # noqa: E402  (it builds on the helpers above)
 
 STORE_TABLES: tuple[type[SQLModel], ...] = (
@@ -522,5 +523,6 @@ STORE_TABLES: tuple[type[SQLModel], ...] = (
     *SELECTION_TABLES,
     *ORDER_BOOK_TABLES,
     *RISK_TABLES,
+    *PREVIEW_TABLES,
 )
 """Every table the store owns, in creation order."""

@@ -30,8 +30,9 @@ from aistock.trading.backtest.orders import SimAccount, SimExchange, Trade
 from aistock.trading.backtest.qlib_rules import QlibAccount, QlibExchange
 from aistock.trading.backtest.result import BacktestResult
 from aistock.trading.backtest.signal import SignalFrame, index_signal, normalize_signal
-from aistock.trading.backtest.strategies import runner_for
+from aistock.trading.backtest.strategies import WorkstationRunner, runner_for
 from aistock.trading.portfolio.config import StrategyConfig, TargetWeightConfig
+from aistock.trading.rebalance import RebalanceRules
 
 Progress = Callable[[int, int], None]
 REPORT_COLUMNS = (
@@ -67,6 +68,9 @@ class BacktestSettings:
     fees: FeeSchedule = field(default_factory=FeeSchedule)
     drop_unknown: bool = False
     seed: int = 0
+    workstation: RebalanceRules | None = None
+    """Decide on the workstation's one path (PortfolioEngine → planner → risk) under these rules
+    instead of the strategy's qlib runner: the backtest a preview replay must equal."""
 
     def __post_init__(self) -> None:
         if self.rules not in ("qlib", "ashare"):
@@ -77,6 +81,11 @@ class BacktestSettings:
             )
         if not self.account > 0:
             raise BacktestError(f"the account must start with cash, got {self.account}", "give e.g. 1e8")
+        if self.workstation is not None and (self.rules != "ashare" or self.deal_price != "close"):
+            raise BacktestError(
+                "the workstation path trades A-share books at the current price (the close of a daily bar)",
+                "use rules='ashare' and deal_price='close' with it",
+            )
 
 
 class StrategyEngine:
@@ -114,6 +123,17 @@ class StrategyEngine:
         book = index_signal(checked, codes)
         exchange, account = self._venue(market, settings)
         runner = runner_for(strategy, codes, settings.seed)
+        workstation = (
+            WorkstationRunner(
+                strategy,
+                codes,
+                settings.workstation,
+                data=self.data,
+                initial_value=settings.account,
+            )
+            if settings.workstation is not None
+            else None
+        )
         bench = self._bench(settings, calendar, days)
         notes = list(checked.notes)
 
@@ -128,9 +148,14 @@ class StrategyEngine:
             signal_day = calendar[position[day] - 1]
             scores = book.on(signal_day)
             quiet += scores is None
-            for order in runner.decide(t, scores, book.weights_by_day.get(signal_day), account, exchange):
-                trades.append(exchange.execute(account, order, t))
+            if workstation is not None:
+                trades.extend(workstation.run_day(t, scores, account, exchange))
+            else:
+                for order in runner.decide(t, scores, book.weights_by_day.get(signal_day), account, exchange):
+                    trades.append(exchange.execute(account, order, t))
             exchange.close_day(account, t)
+            if workstation is not None:
+                workstation.after_close(account.total_value())
             row, last = _report_row(account, last, bench[t])
             rows.append(row)
             for i in account.holdings():

@@ -10,14 +10,21 @@ backtest agree with qlib to the cent. The weight strategies go through the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import datetime as dt
+import math
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
+from aistock.core.calendar import SHANGHAI
 from aistock.core.fees import Side
-from aistock.trading.backtest.orders import Order, SimAccount, SimExchange
+from aistock.core.orders import OrderRequest
+from aistock.core.risk import AccountSnapshot, NavMarks, Quote
+from aistock.data.service import DataService
+from aistock.trading.backtest.ashare_rules import AShareAccount, AShareExchange
+from aistock.trading.backtest.orders import Order, SimAccount, SimExchange, Trade
 from aistock.trading.portfolio.config import (
     EnhancedTopkDropoutConfig,
     ScoreWeightConfig,
@@ -27,6 +34,8 @@ from aistock.trading.portfolio.config import (
 )
 from aistock.trading.portfolio.engine import PortfolioEngine
 from aistock.trading.portfolio.topk import DayScores, pick_topk_dropout
+from aistock.trading.rebalance import RebalanceRules, book_snapshot, rebalance, target_weights
+from aistock.trading.risk.quotes import InstrumentFacts
 
 
 class DailyStrategy(Protocol):
@@ -190,3 +199,117 @@ def runner_for(config: StrategyConfig, codes: Sequence[str], seed: int = 0) -> D
     if isinstance(config, EnhancedTopkDropoutConfig):
         return TopkDropoutRunner(config.base, enhanced=config, rng=rng)
     return WeightTargetRunner(config, codes)
+
+
+class WorkstationRunner:
+    """The backtest on the workstation's one path: PortfolioEngine → planner → risk → fills.
+
+    The TopkDropout runner above reproduces qlib's strategy to the cent; this one trades what the
+    preview, paper and live modes would trade from the same scores (:mod:`aistock.trading.rebalance`),
+    on the A-share exchange. It is the reference a preview replay is checked against.
+    """
+
+    def __init__(
+        self,
+        config: StrategyConfig,
+        codes: Sequence[str],
+        rules: RebalanceRules,
+        *,
+        data: DataService,
+        initial_value: float,
+        account_id: str = "backtest",
+    ) -> None:
+        self.config = config
+        self.codes = tuple(codes)
+        self.rules = rules
+        self.today = dt.date.min
+        self.facts = InstrumentFacts(data, lambda: self.today)
+        self.account_id = account_id
+        self.peak = initial_value
+        self._index = {code: i for i, code in enumerate(self.codes)}
+
+    def run_day(
+        self,
+        day: int,
+        scores: DayScores | None,
+        account: SimAccount,
+        exchange: SimExchange,
+    ) -> list[Trade]:
+        assert isinstance(account, AShareAccount) and isinstance(exchange, AShareExchange)
+        if scores is None:
+            return []
+        self.today = exchange.market.days[day]
+        now = decision_time(self.today)
+        venue = _ExchangeVenue(self, day, account, exchange, now)
+        signal = {self.codes[i]: s for i, s in scores.lookup().items()}
+        snapshot = venue.snapshot()
+        quotes = venue.quotes(sorted(set(signal) | set(snapshot.positions)))
+        entry = {code: pos.avg_cost for code, pos in account.book.positions.items()}
+        target = target_weights(self.config, signal, snapshot, quotes, entry_prices=entry)
+        rebalance(venue, target, self.rules, now=now, strategy="backtest")
+        return venue.trades
+
+    def after_close(self, value: float) -> None:
+        self.peak = max(self.peak, value)
+
+
+def decision_time(day: dt.date) -> dt.datetime:
+    """When a daily-bar decision is taken: at the close, the only price a daily bar knows."""
+    return dt.datetime.combine(day, dt.time(15, 0), tzinfo=SHANGHAI)
+
+
+class _ExchangeVenue:
+    """The A-share exchange as a rebalance venue for one day."""
+
+    def __init__(
+        self,
+        runner: WorkstationRunner,
+        day: int,
+        account: AShareAccount,
+        exchange: AShareExchange,
+        now: dt.datetime,
+    ) -> None:
+        self.runner, self.day, self.account, self.exchange, self.now = runner, day, account, exchange, now
+        self.trades: list[Trade] = []
+        self.sod = account.total_value()
+
+    def snapshot(self) -> AccountSnapshot:
+        value = self.account.total_value()
+        marks = NavMarks(
+            sod_nav=self.sod,
+            intraday_high=max(self.sod, value),
+            peak_nav=max(self.runner.peak, self.sod, value),
+        )
+        filled = sum(1 for t in self.trades if t.deal_amount > 0)
+        return book_snapshot(self.runner.account_id, self.account.book, marks=marks, orders_today=filled)
+
+    def quotes(self, codes: Iterable[str]) -> dict[str, Quote]:
+        market, t = self.exchange.market, self.day
+        out: dict[str, Quote] = {}
+        for code in codes:
+            i = self.runner._index.get(code)
+            if i is None:
+                continue
+            suspended = bool(self.exchange.suspended[i, t])
+            last = float(market.raw_close[i, t])
+            held = self.account.last_price.get(i, math.nan)
+            is_st, industry = self.runner.facts(code)
+            up, down = float(market.up_limit[i, t]), float(market.down_limit[i, t])
+            out[code] = Quote(
+                code=code,
+                last=math.nan if suspended else last,
+                pre_close=held,
+                up_limit=up if up > 0 else None,
+                down_limit=down if down > 0 else None,
+                suspended=suspended,
+                is_st=is_st,
+                industry=industry,
+                as_of=self.now,
+            )
+        return out
+
+    def fill(self, order: OrderRequest) -> bool:
+        i = self.runner._index[order.code]
+        trade = self.exchange.execute(self.account, Order(i, order.side, float(order.volume)), self.day)
+        self.trades.append(trade)
+        return trade.deal_amount > 0

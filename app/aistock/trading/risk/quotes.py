@@ -27,7 +27,7 @@ class QuoteSource(Protocol):
         ...
 
 
-class _Facts:
+class InstrumentFacts:
     """is_st / industry per code, cached per day (instrument facts do not change intraday)."""
 
     def __init__(self, data: DataService | None, day: Callable[[], dt.date]) -> None:
@@ -62,7 +62,7 @@ class MarketQuotes:
         self._market = market
         self._minute = minute
         self._clock = clock
-        self._facts = _Facts(data, lambda: self._market().session_day)
+        self._facts = InstrumentFacts(data, lambda: self._market().session_day)
 
     def quotes(self, codes: Iterable[str]) -> dict[str, Quote]:
         market = self._market()
@@ -96,7 +96,7 @@ class SnapshotQuotes:
         self._data = data
         self._day = day
         self._as_of = as_of
-        self._facts = _Facts(data, lambda: day)
+        self._facts = InstrumentFacts(data, lambda: day)
 
     def quotes(self, codes: Iterable[str]) -> dict[str, Quote]:
         wanted: Sequence[str] = sorted(set(codes))
