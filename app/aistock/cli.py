@@ -20,6 +20,7 @@ from rich.table import Table
 
 from aistock import __version__
 from aistock.cli_paper import paper_app
+from aistock.cli_preview import preview_app
 from aistock.cli_risk import halt, resume, risk_app
 from aistock.core.errors import AistockError
 
@@ -46,6 +47,7 @@ rdagent_app = typer.Typer(
 app.add_typer(rdagent_app, name="rdagent")
 app.add_typer(paper_app, name="paper")
 app.add_typer(risk_app, name="risk")
+app.add_typer(preview_app, name="preview")
 app.command("halt")(halt)
 app.command("resume")(resume)
 
