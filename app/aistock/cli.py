@@ -27,6 +27,7 @@ from aistock.core.errors import AistockError
 if TYPE_CHECKING:  # only for annotations: the commands import what they use when they run
     from aistock.data.service import DataService
     from aistock.store import Store
+    from aistock.trading.preview.scheduler import PreviewScheduler
 
 app = typer.Typer(
     name="aistock",
@@ -166,6 +167,7 @@ def _open_window(world: object, store: Store, lang: str | None) -> int:
     # Honour `aistock halt` / `aistock resume` from other shells while the window is open.
     watcher = KillSwitch(state, monitoring=state.monitoring)
     watcher.start_watch()
+    previews = _preview_clock(world, store)
 
     def trading_state() -> tuple[str, str]:
         snapshot = state.current()
@@ -190,7 +192,23 @@ def _open_window(world: object, store: Store, lang: str | None) -> int:
             trading_state=trading_state,
         )
     finally:
+        previews.stop()
         watcher.stop_watch()
+
+
+def _preview_clock(world: object, store: Store) -> PreviewScheduler:
+    """Running previews catch up and refresh every minute while the window is open (off the GUI thread)."""
+    from aistock.data import DataService, QlibProviderSource
+    from aistock.selection.service import SelectionService
+    from aistock.trading.preview.scheduler import PreviewScheduler
+    from aistock.trading.preview.service import PreviewService
+    from aistock.workflows.demo_world import DemoWorld
+
+    assert isinstance(world, DemoWorld)
+    data = DataService(QlibProviderSource(world.provider_dir))
+    scheduler = PreviewScheduler(PreviewService(store, data, selection=lambda: SelectionService(store, data)))
+    scheduler.start(60.0)
+    return scheduler
 
 
 @data_app.command("build-demo")
