@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from aistock import __version__
+from aistock.cli_feedback import feedback_app
 from aistock.cli_paper import paper_app
 from aistock.cli_preview import preview_app
 from aistock.cli_risk import halt, resume, risk_app
@@ -49,6 +50,7 @@ app.add_typer(rdagent_app, name="rdagent")
 app.add_typer(paper_app, name="paper")
 app.add_typer(risk_app, name="risk")
 app.add_typer(preview_app, name="preview")
+app.add_typer(feedback_app, name="feedback")
 app.command("halt")(halt)
 app.command("resume")(resume)
 
