@@ -130,7 +130,18 @@ class PreviewConfig:
 
     @classmethod
     def from_json(cls, text: str) -> PreviewConfig:
-        return cls.from_mapping(json.loads(text))
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PreviewConfigError(
+                f"the stored preview configuration is not JSON ({exc})",
+                "recreate the instance (its history stays readable once archived)",
+            ) from exc
+        if not isinstance(values, dict):
+            raise PreviewConfigError(
+                "the stored preview configuration is not an object", "recreate the instance"
+            )
+        return cls.from_mapping(values)
 
 
 def strategy_to_mapping(strategy: StrategyConfig) -> dict[str, Any]:

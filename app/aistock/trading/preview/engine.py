@@ -212,8 +212,11 @@ class SignalPreviewEngine:
         return self.calendar.next_session(live.day)
 
     def _rebalances(self, live: _Live, day: dt.date, cutoff: dt.datetime) -> None:
-        held = list(live.book.positions)
-        minute = live.config.bars == "minute" and self.market.has_minutes(day, held or ["000001.SH"])
+        probe = (
+            list(live.book.positions)
+            or sorted(self.signals.scores(live.row, self.calendar.previous_session(day)))[:20]
+        )
+        minute = live.config.bars == "minute" and bool(probe) and self.market.has_minutes(day, probe)
         if minute:
             for t in live.config.rebalance_times:
                 tag = f"{t:%H:%M}"

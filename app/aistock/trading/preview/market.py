@@ -68,11 +68,12 @@ class PreviewMarket:
 
     # -- loading ----------------------------------------------------------------------------------
     def _day(self, day: dt.date, codes: Iterable[str]) -> _Day:
-        entry = self._days.get(day)
+        entry = self._days.pop(day, None)
         if entry is None:
-            entry = self._days[day] = _Day(day)
-            while len(self._days) > self._keep:
-                self._days.pop(min(self._days))
+            entry = _Day(day)
+            while len(self._days) >= self._keep:  # least recently used first (dicts keep order)
+                self._days.pop(next(iter(self._days)))
+        self._days[day] = entry
         missing = sorted({c for c in codes if c not in entry.row and c in self._known})
         if missing:
             self._extend(entry, missing)
@@ -180,7 +181,7 @@ class PreviewMarket:
         """Quotes as the planner and the risk rules read them; a held name's reference is its mark."""
         wanted = list(codes)
         last = self.prices(day, wanted, moment)
-        entry = self._days[day]
+        entry = self._day(day, wanted)
         self._facts_day = day
         out: dict[str, Quote] = {}
         for code in wanted:

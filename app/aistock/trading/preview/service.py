@@ -267,9 +267,13 @@ class PreviewService:
                 f"end on {self.calendar.last} or earlier",
             )
         first = self._first_day(start)
+        last = self.calendar.session_on_or_before(end)
         config = PreviewConfig.from_json(row.config_json)
         if bars is not None and bars != config.bars:
             config = PreviewConfig.from_mapping(config.to_mapping() | {"bars": bars})
+        # Scores before anything is deleted: a source that fails (a missing file, a broken
+        # model) must leave the instance's history as it was.
+        self.signals.ensure(row, self.calendar.previous_session(first), self.calendar.previous_session(last))
         with self.store.write_session() as session:
             for table in (PreviewEvent, PreviewTrade, PreviewPosition, PreviewAccount):
                 session.execute(delete(table).where(col(table.preview_id) == preview_id))
@@ -282,10 +286,6 @@ class PreviewService:
             stored.updated_at = utc_now()
             session.commit()
         self.engine.forget(preview_id)
-        last = self.calendar.session_on_or_before(end)
-        self.signals.ensure(
-            self.get(preview_id), self.calendar.previous_session(first), self.calendar.previous_session(last)
-        )
         return self.engine.advance(preview_id, at(last, SETTLE_AFTER), progress=progress)
 
     # -- reading --------------------------------------------------------------------------------------
