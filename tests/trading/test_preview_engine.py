@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from aistock.data import DataService, QlibProviderSource
 from aistock.store import PreviewEvent, PreviewStrategy, Store, WorkstationHome, open_store
 from aistock.store.preview_tables import PREVIEW_TABLES
 from aistock.trading.backtest.engine import BacktestSettings, StrategyEngine
+from aistock.trading.backtest.result import BacktestResult
 from aistock.trading.portfolio.config import TopkDropoutConfig
 from aistock.trading.preview.config import PreviewConfig, PreviewConfigError
 from aistock.trading.preview.scheduler import PreviewScheduler, TickReport
@@ -138,7 +140,7 @@ def _trade_rows(service: PreviewService, preview_id: int) -> list[tuple[Any, ...
     return rows
 
 
-def _backtest(market: Market, start: dt.date, end: dt.date, rules: RebalanceRules):  # type: ignore[no-untyped-def]
+def _backtest(market: Market, start: dt.date, end: dt.date, rules: RebalanceRules) -> BacktestResult:
     settings = BacktestSettings(
         start=start, end=end, rules="ashare", account=1e6, benchmark=None, fees=rules.fees, workstation=rules
     )
@@ -204,7 +206,7 @@ def test_daily_replay_equals_the_workstation_backtest(replayed: Replayed, market
         assert fees == pytest.approx(float(filled["cost"].sum()), rel=1e-6)
         assert fees > 100.0
         assert int(ours["fees_paid_fen"].iloc[-1]) == round(fees * 100)
-        # the 2000-yuan minimum order value suppresses small trades the zero-fee run makes
+        # the 2000-yuan minimum order value holds for every fill
         assert min(t.amount for t in trades) >= 2000.0
 
 
@@ -212,16 +214,6 @@ def test_fees_and_the_minimum_order_change_the_result(replayed: Replayed) -> Non
     zero = replayed.service.accounts(replayed.ids["zero"])["total_value"].to_numpy()
     broker = replayed.service.accounts(replayed.ids["broker"])["total_value"].to_numpy()
     assert np.abs(zero - broker).max() > 100.0
-
-
-class _Row:
-    """Attribute access to one account row (typed loosely, as the frame is)."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
-
-    def __getattr__(self, name: str) -> Any:
-        raise AttributeError(name)
 
 
 @pytest.mark.parametrize("label", ["zero", "broker"])
@@ -233,7 +225,7 @@ def test_every_settled_day_keeps_the_book_identity(replayed: Replayed, label: st
     peak, previous = initial, initial
     records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     for record in records:
-        row = _Row(record)
+        row = SimpleNamespace(**record)
         assert row.cash == pytest.approx(row.cash_fen / 100.0, abs=1e-9)
         assert row.cash + row.market_value == pytest.approx(row.total_value, abs=1e-6)
         positions = service.positions(pid, row.trading_day)

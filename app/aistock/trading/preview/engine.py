@@ -212,9 +212,8 @@ class SignalPreviewEngine:
         return self.calendar.next_session(live.day)
 
     def _rebalances(self, live: _Live, day: dt.date, cutoff: dt.datetime) -> None:
-        probe = (
-            list(live.book.positions)
-            or sorted(self.signals.scores(live.row, self.calendar.previous_session(day)))[:20]
+        probe = list(live.book.positions) or list(
+            self.signals.scores(live.row, self.calendar.previous_session(day))
         )
         minute = live.config.bars == "minute" and bool(probe) and self.market.has_minutes(day, probe)
         if minute:

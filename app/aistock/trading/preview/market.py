@@ -146,8 +146,13 @@ class PreviewMarket:
         return entry
 
     def has_minutes(self, day: dt.date, codes: Iterable[str]) -> bool:
-        entry = self.minutes(day, codes)
-        return bool(entry.has_minutes)
+        """Whether any of ``codes`` has a minute bar that day (asked per code set: the answer must
+        not depend on which other instance loaded the day first)."""
+        wanted = list(codes)
+        entry = self.minutes(day, wanted)
+        assert entry.minutes is not None
+        rows = [entry.row[c] for c in wanted if c in entry.row]
+        return bool(rows) and bool(np.isfinite(entry.minutes[rows]).any())
 
     # -- answers ----------------------------------------------------------------------------------
     def ratios(self, day: dt.date, codes: Iterable[str]) -> dict[str, float]:
