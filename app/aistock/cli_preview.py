@@ -37,10 +37,9 @@ STRATEGIES = ("topk", "enhanced", "equal", "score")
 
 
 def _date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise AistockError(f"{option} {text!r} is not a date", "write dates as YYYY-MM-DD") from None
+    from aistock.cli import _parse_date
+
+    return _parse_date(text, option)
 
 
 def _service(store: Store, provider: Path | None) -> PreviewService:

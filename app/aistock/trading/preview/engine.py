@@ -349,7 +349,7 @@ class SignalPreviewEngine:
     def _event(
         self, live: _Live, kind: str, message: str, context: Mapping[str, object] | None = None
     ) -> None:
-        row = self._event_row(live, kind, message, dt.datetime.now(SHANGHAI))
+        row = self._event_row(live, kind, message, at(live.day, SETTLE_AFTER))
         row.context_json = json.dumps(context or {}, default=str)
         with self.store.write_session() as session:
             session.add(row)

@@ -18,7 +18,6 @@ import pandas as pd
 from sqlalchemy import delete
 from sqlmodel import col, func, select
 
-from aistock.core.calendar import SHANGHAI
 from aistock.core.codes import parse_code
 from aistock.core.errors import AistockError, CodeFormatError
 from aistock.core.metrics import performance_summary
@@ -43,6 +42,8 @@ MAX_ACTIVE_SETTING = "preview.max_active"
 DEFAULT_MAX_ACTIVE = 10
 MIN_MAX_ACTIVE = 10
 STATUSES = ("running", "stopped", "archived")
+_HISTORY = (PreviewEvent, PreviewTrade, PreviewPosition, PreviewAccount)
+"""What an instance wrote while trading (a replay replaces it; its scores are kept)."""
 
 
 class PreviewError(AistockError):
@@ -97,7 +98,12 @@ class PreviewService:
 
     def _check_room(self) -> None:
         limit = self.max_active()
-        running = len(self.instances(statuses=("running",)))
+        with self.store.session() as session:
+            running = session.exec(
+                select(func.count())
+                .select_from(PreviewStrategy)
+                .where(col(PreviewStrategy.status) == "running")
+            ).one()
         if running >= limit:
             raise PreviewError(
                 f"{running} preview instances are already running and the limit is {limit}",
@@ -221,7 +227,7 @@ class PreviewService:
         """Remove an instance and everything it wrote (trades, positions, accounts, events, scores)."""
         self.get(preview_id)
         with self.store.write_session() as session:
-            for table in (PreviewSignal, PreviewEvent, PreviewTrade, PreviewPosition, PreviewAccount):
+            for table in (PreviewSignal, *_HISTORY):
                 session.execute(delete(table).where(col(table.preview_id) == preview_id))
             session.execute(delete(PreviewStrategy).where(col(PreviewStrategy.id) == preview_id))
             session.commit()
@@ -275,7 +281,7 @@ class PreviewService:
         # model) must leave the instance's history as it was.
         self.signals.ensure(row, self.calendar.previous_session(first), self.calendar.previous_session(last))
         with self.store.write_session() as session:
-            for table in (PreviewEvent, PreviewTrade, PreviewPosition, PreviewAccount):
+            for table in _HISTORY:
                 session.execute(delete(table).where(col(table.preview_id) == preview_id))
             stored = session.get(PreviewStrategy, preview_id)
             assert stored is not None
@@ -423,7 +429,3 @@ class PreviewService:
 
 def _bench_label(code: str) -> str:
     return f"bench:{code}"
-
-
-def now_shanghai() -> dt.datetime:
-    return dt.datetime.now(SHANGHAI)

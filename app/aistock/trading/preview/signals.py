@@ -12,18 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import delete
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from aistock.core.errors import AistockError
 from aistock.data.service import DataService
 from aistock.store import PreviewSignal, PreviewStrategy, Store
 from aistock.trading.backtest.signal import normalize_signal, read_signal_file
-
-SelectionFactory = Callable[[], "SelectionLike"]
-
-
-class SelectionLike:  # the slice of SelectionService a preview uses (kept loose to avoid a cycle)
-    def select(self, loop: str, *, start: dt.date, end: dt.date, persist: bool) -> object: ...
 
 
 class PreviewSignalError(AistockError):
@@ -86,10 +81,12 @@ class PreviewSignals:
     def _stored_days(self, preview_id: int) -> set[dt.date]:
         if preview_id not in self._known:
             with self.store.session() as session:
-                rows = session.exec(
-                    select(PreviewSignal).where(col(PreviewSignal.preview_id) == preview_id)
-                ).all()
-            self._known[preview_id] = {r.signal_day for r in rows}
+                days = session.execute(
+                    sa_select(PreviewSignal.signal_day)  # type: ignore[call-overload]
+                    .where(col(PreviewSignal.preview_id) == preview_id)
+                    .distinct()
+                ).scalars()
+                self._known[preview_id] = set(days)
         return self._known[preview_id]
 
     def _compute(
