@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from aistock.rdagent.demo.build import DemoExport
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -22,6 +26,15 @@ def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "qlib_data"
     build_demo_market(out, seed=11, stocks=60, days=300, end=DEMO_END, minute_days=3)
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_export(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> DemoExport:
+    """The demo RD-Agent export on ``small_demo``: real qlib trains four loops (~35 s, once)."""
+    from aistock.rdagent.demo.build import build_demo_export
+
+    out = tmp_path_factory.mktemp("rdagent") / "RD-Agent-main"
+    return build_demo_export(small_demo, out, seed=11)
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aistock.rdagent.demo.build import DemoExport, build_demo_export
-
-
-@pytest.fixture(scope="session")
-def demo_export(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> DemoExport:
-    out = tmp_path_factory.mktemp("rdagent") / "RD-Agent-main"
-    return build_demo_export(small_demo, out, seed=11)
+from aistock.rdagent.demo.build import DemoExport
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import queue
 import secrets
 import threading
@@ -67,6 +68,8 @@ from aistock.trading.oms.ledger import (
     cash_effect_fen,
     derive_start_of_day,
 )
+
+log = logging.getLogger(__name__)
 
 GatewayFactory = Callable[[EventSink], Gateway]
 CLIENT_ID_TAG_SETTING = "oms.client_id_tag"
@@ -182,6 +185,10 @@ class OrderManager:
         self._connected_before = False
         self.last_reconcile: ReconcileReport | None = None
         self.alerts = AlertLog()
+        self.changed_listeners: list[Callable[[str], None]] = []
+        """Told the account id after the book changed (applied events, a new order, a cancel request).
+
+        Called on the OMS worker or the caller's thread; a view must hop to its own thread."""
         self.gateway = gateway_factory(self.submit)
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -251,6 +258,7 @@ class OrderManager:
                     "wait for the reconciliation to match (or sell only); nothing was sent",
                 )
         client_order_id = self._record_order(request)
+        self._tell_changed()
         failpoint("oms.order_recorded")
         try:
             self.gateway.place_order(request, client_order_id)
@@ -292,6 +300,7 @@ class OrderManager:
             broker_id = row.broker_order_id
             algo_parent = rows.is_algo_parent(row)
             task_id = row.algo_task_id
+        self._tell_changed()
         if algo_parent:
             if task_id is not None:
                 self._send_cancel(client_order_id, None, task_id)
@@ -310,6 +319,13 @@ class OrderManager:
         except Exception as exc:  # not connected: the request stays on the order, sent on reconnect
             self.alerts.append(("cancel_deferred", f"cancel of {client_order_id} not sent yet: {exc}"))
             self._cancels_sent.discard(client_order_id)
+
+    def _tell_changed(self) -> None:
+        for listener in list(self.changed_listeners):
+            try:
+                listener(self.account_id)
+            except Exception:  # a view that fails must never stop the book
+                log.exception("a book-change listener failed")
 
     def _client_id_tag(self) -> str:
         settings = SettingsRepository(self.store)
@@ -382,6 +398,8 @@ class OrderManager:
         events = [item for item in batch if isinstance(item, GatewayEvent)]
         effects = self._ingest(events) if events else ApplyEffects()
         self._follow_up(effects)
+        if events:
+            self._tell_changed()
         for item in batch:
             if isinstance(item, _Command):
                 try:
