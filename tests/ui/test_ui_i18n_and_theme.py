@@ -36,7 +36,7 @@ def test_chinese_translator_translates_the_shell(qapp: QApplication, make_window
     assert "视图" in window.view_menu.title()
     assert "帮助" in window.help_menu.title()
     assert window.mode_badge.text() == "实盘"
-    assert window.risk_state_label.text() == "风控: 正常"
+    assert window.risk_state_label.text() == "交易: 状态未知"
     assert window.clock_label.text() == "14:58:00  收盘集合竞价"
     assert window.freshness_label.text() == "数据截至 2025-11-21"
     assert window.pages.tabText(0) == "概览"

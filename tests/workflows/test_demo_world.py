@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from aistock.store import DataSourceRecord, Instrument, WorkstationHome, open_store
+from aistock.trading.preview.service import PreviewService
 from aistock.workflows.demo_world import DemoSettings, prepare_demo_world
 
 SMALL = DemoSettings(seed=3, stocks=25, days=120, minute_days=2, end=dt.date(2025, 11, 21))
@@ -60,8 +61,16 @@ def test_demo_world_trains_and_syncs_the_rdagent_export_once(tmp_path: Path) -> 
         loops = RdagentRepository(store).loops(consumable_only=True)
         assert len(loops) == 5  # four experiment workspaces and one factor sub-workspace
         stamp = (world.rdagent_export / "demo_export.json").stat().st_mtime_ns
+        # Three preview instances, each scored by its loop's model and replayed to the last day.
+        previews = PreviewService(store, world.data_service())
+        rows = previews.instances()
+        assert [r.name for r in rows] == ["Loop 0 · top 10", "Loop 1 · top 20", "Loop 2 · top 30"]
+        assert all(r.settled_through == world.manifest.end_date for r in rows)
+        assert all(len(previews.accounts(r.id)) == 120 for r in rows if r.id is not None)
+        assert "3 instance(s) replayed" in world.preview_note
         again = prepare_demo_world(home, store, settings)
         assert "reused" in again.rdagent_note and "0 added, 0 changed" in again.rdagent_note
+        assert again.preview_note == "previews: 3 instance(s) kept"
         assert (world.rdagent_export / "demo_export.json").stat().st_mtime_ns == stamp
 
 

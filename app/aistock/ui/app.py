@@ -135,12 +135,15 @@ def run_workstation(
     language: str | None = DEFAULT_LANGUAGE,
     settings_path: Path | None = None,
     trading_state: Callable[[], tuple[str, str]] | None = None,
+    gateway_state: Callable[[], tuple[str, str]] | None = None,
+    populate: Callable[[MainWindow], object] | None = None,
 ) -> int:
     """Open the workstation window and run the GUI until it closes; returns the exit code.
 
     ``language`` is ``"zh_CN"`` (default) or ``"en"``; pass ``None`` to use the language picked
     in View → Language last time (Chinese when none was). ``settings_path`` is an INI file for the
     window layout, theme and language; without it Qt's per-user default store is used.
+    ``populate(window)`` adds the panels before the window shows (see ``aistock.ui.workstation_ui``).
     """
     app = create_qapp()
     settings = open_settings(settings_path)
@@ -151,7 +154,12 @@ def run_workstation(
     if aistock_log.level == logging.NOTSET:
         aistock_log.setLevel(logging.INFO)  # the Log panel shows INFO and above
 
-    window = MainWindow(info, calendar, settings=settings, trading_state=trading_state)
+    window = MainWindow(
+        info, calendar, settings=settings, trading_state=trading_state, gateway_state=gateway_state
+    )
+    # The panels (and whatever owns them) are built on the window before it shows; the result is
+    # kept alive until the loop ends.
+    populated = populate(window) if populate is not None else None
     previous_hook = sys.excepthook
     hook = make_excepthook(_show_error_box(window))
     sys.excepthook = hook
@@ -176,4 +184,5 @@ def run_workstation(
         loop.close()
         sys.excepthook = previous_hook
         asyncio.set_event_loop(None)
+        del populated
         window.deleteLater()

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QTabWidget,
+    QToolBar,
     QWidget,
 )
 
@@ -48,8 +49,10 @@ from aistock.ui.badges import (
     mode_badge_style,
 )
 from aistock.ui.i18n import CHINESE, ENGLISH, LANGUAGES, current_language
+from aistock.ui.kill_switch_control import KillSwitchControl
 from aistock.ui.log_panel import LogPanel
 from aistock.ui.overview import OverviewPage
+from aistock.ui.panel import ProvidesMenu
 from aistock.ui.session_status import (
     ClockState,
     clock_state,
@@ -92,9 +95,14 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         parent: QWidget | None = None,
         trading_state: Callable[[], tuple[str, str]] | None = None,
+        gateway_state: Callable[[], tuple[str, str]] | None = None,
     ) -> None:
         super().__init__(parent)
         self._info = info
+        # (connection state value, account id) of the broker link, read every clock tick.
+        self._gateway_state = gateway_state
+        self.kill_switch_control: KillSwitchControl | None = None
+        self._panel_menus: dict[str, QMenu] = {}
         # (state value, worded detail) of the kill-switch, read every clock tick; None: no risk layer.
         self._trading_state = trading_state
         self._calendar = calendar
@@ -136,7 +144,9 @@ class MainWindow(QMainWindow):
         )
 
         self.set_theme(self._stored_theme(), remember=False)
-        if not self.restore_layout():
+        self.layout_was_restored = self.restore_layout()
+        """Whether a saved layout was applied: panel builders arrange docks only on a first start."""
+        if not self.layout_was_restored:
             # First start: the log is a strip under the page, not half the window.
             self.resizeDocks([self._panels["logPanel"]], [LOG_PANEL_HEIGHT], Qt.Orientation.Vertical)
 
@@ -193,6 +203,7 @@ class MainWindow(QMainWindow):
             self.addDockWidget(area, dock)
             dock.show()  # Qt does not show a dock added to a window already on screen
         self._rebuild_view_menu()
+        self._add_panel_menu(object_name, widget)
         return dock
 
     def add_page(self, widget: QWidget, title: str, object_name: str) -> int:
@@ -207,7 +218,33 @@ class MainWindow(QMainWindow):
         index = self.pages.addTab(widget, title)
         if object_name == self._wanted_page:
             self.pages.setCurrentIndex(index)
+        self._add_panel_menu(object_name, widget)
         return index
+
+    def install_kill_switch(self, control: KillSwitchControl) -> None:
+        """Put the kill-switch in a fixed toolbar at the top and its commands in the Trading menu.
+
+        The toolbar cannot be moved, floated or hidden (its toggle is not offered): the halt button
+        is always in view, whatever the layout. F12 works from any window of the application.
+        """
+        self.kill_switch_control = control
+        bar = QToolBar(QCoreApplication.translate("MainWindow", "Kill-switch"), self)
+        bar.setObjectName("killSwitchToolbar")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.toggleViewAction().setEnabled(False)
+        bar.toggleViewAction().setVisible(False)
+        bar.setContextMenuPolicy(Qt.ContextMenuPolicy.PreventContextMenu)
+        bar.addWidget(control)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.kill_switch_toolbar = bar
+        self.addAction(control.halt_action)  # the shortcut lives as long as the window
+        menu = self._panel_menu("killSwitch", QCoreApplication.translate("MainWindow", "&Trading"))
+        menu.addAction(control.halt_action)
+        menu.addSeparator()
+        menu.addAction(control.release_active_action)
+        menu.addAction(control.release_reducing_action)
+        self.refresh_trading_state()
 
     def refresh_clock(self) -> None:
         """Update the session clock and the data freshness read-out (the 1-second timer's slot)."""
@@ -220,6 +257,7 @@ class MainWindow(QMainWindow):
         )
         self._refresh_freshness(now)
         self.refresh_trading_state()
+        self.refresh_gateway_state()
 
     def refresh_trading_state(self) -> None:
         """Show the kill-switch's state first in the status bar, in words and colour."""
@@ -241,6 +279,42 @@ class MainWindow(QMainWindow):
         self.risk_state_label.setStyleSheet(styles.get(state, HALTED_BADGE))
         self.risk_state_label.setProperty("tradingState", state)
         self.risk_state_label.setToolTip(detail)
+        if self.kill_switch_control is not None:
+            job = self.kill_switch_control.engage_job
+            if job is None or not job.running:  # a press being written is not undone by an old read
+                self.kill_switch_control.show_state(state)
+
+    def refresh_gateway_state(self) -> None:
+        """Show whether the broker link is up: green connected, amber connecting, red otherwise."""
+        if self._gateway_state is None:
+            self.gateway_label.hide()
+            return
+        try:
+            state, account = self._gateway_state()
+        except Exception as exc:  # unreadable is shown as such, never as "connected"
+            state, account = "unknown", str(exc)
+        texts = {
+            "connected": QCoreApplication.translate("MainWindow", "miniQMT: connected"),
+            "connecting": QCoreApplication.translate("MainWindow", "miniQMT: connecting…"),
+            "disconnected": QCoreApplication.translate("MainWindow", "miniQMT: disconnected"),
+        }
+        self.gateway_label.setText(
+            texts.get(state, QCoreApplication.translate("MainWindow", "miniQMT: state unknown"))
+        )
+        self.gateway_label.setStyleSheet(
+            ACTIVE_BADGE
+            if state == "connected"
+            else REDUCING_BADGE
+            if state == "connecting"
+            else HALTED_BADGE
+        )
+        self.gateway_label.setProperty("gatewayState", state)
+        self.gateway_label.setToolTip(
+            QCoreApplication.translate("MainWindow", "Broker link of account {account}").format(
+                account=account
+            )
+        )
+        self.gateway_label.show()
 
     def save_layout(self) -> None:
         """Write window geometry, dock layout and the current page to the settings store."""
@@ -333,8 +407,9 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.setObjectName("statusBar")
 
-        # Far left: a later issue shows the kill-switch / trading state here.
-        self.risk_state_label = QLabel(QCoreApplication.translate("MainWindow", "Risk: normal"))
+        # Far left: the kill-switch / trading state, before anything else.
+        # Without a risk layer (a bare shell) nothing claims that trading is safe.
+        self.risk_state_label = QLabel(QCoreApplication.translate("MainWindow", "Trading: state unknown"))
         self.risk_state_label.setObjectName("riskStateLabel")
         self.risk_state_label.setToolTip(
             QCoreApplication.translate("MainWindow", "Trading state of the risk engine")
@@ -349,6 +424,10 @@ class MainWindow(QMainWindow):
         if mode.touches_real_money:
             # A red rule along the whole bottom edge: visible whichever page or panel is in front.
             bar.setStyleSheet(LIVE_STATUS_BAR)
+
+        self.gateway_label = QLabel()
+        self.gateway_label.setObjectName("gatewayLabel")
+        self.gateway_label.hide()
 
         self.data_source_label = QLabel(self._info.data_source_label)
         self.data_source_label.setObjectName("dataSourceLabel")
@@ -373,6 +452,7 @@ class MainWindow(QMainWindow):
         for widget, stretch in (
             (self.risk_state_label, 0),
             (self.mode_badge, 0),
+            (self.gateway_label, 0),
             (self.data_source_label, 0),
             (self.message_label, 1),
             (self.freshness_label, 0),
@@ -458,6 +538,31 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addMenu(self.theme_menu)
         menu.addMenu(self.language_menu)
+
+    def _panel_menu(self, key: str, title: str) -> QMenu:
+        """The menu for ``key``, created before Help (menus follow the order panels arrive in)."""
+        menu = self._panel_menus.get(key)
+        if menu is None:
+            menu = QMenu(title, self)
+            menu.setObjectName(f"{key}Menu")
+            self.menuBar().insertMenu(self.help_menu.menuAction(), menu)
+            self._panel_menus[key] = menu
+        return menu
+
+    def _add_panel_menu(self, key: str, widget: QWidget) -> None:
+        """A panel that offers commands (:class:`ProvidesMenu`) gets a menu of them."""
+        if not isinstance(widget, ProvidesMenu):
+            return
+        actions = widget.menu_actions()
+        if not actions:
+            return
+        menu = self._panel_menu(key, widget.menu_title())
+        menu.addActions(actions)
+
+    @property
+    def panel_menus(self) -> dict[str, QMenu]:
+        """The menus generated from panels, by panel object name (a copy)."""
+        return dict(self._panel_menus)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _stored_theme(self) -> str:

@@ -50,6 +50,8 @@ class DemoSettings:
     """Sessions the demo loops train and test on (the most recent ones)."""
     paper: bool = True
     """Also open the demo paper account on the built-in miniQMT simulator and reconcile it."""
+    previews: bool = True
+    """Also seed three preview instances from the demo loops, replayed (needs ``rdagent``)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class DemoWorld:
     rdagent_loops: int = 0
     rdagent_note: str = ""
     paper_note: str = ""
+    preview_note: str = ""
     trading_state: str = ""
     """The kill-switch's state, worded: the first thing a summary shows."""
 
@@ -113,6 +116,7 @@ class DemoWorld:
             f"seed {m.seed}, generator v{m.generator_version}, built in {m.build_seconds:.1f} s",
             *([self.rdagent_note] if self.rdagent_note else []),
             *([self.paper_note] if self.paper_note else []),
+            *([self.preview_note] if self.preview_note else []),
         ]
 
 
@@ -162,6 +166,13 @@ def prepare_demo_world(
     )
     if settings.rdagent:
         world = _with_rdagent(world, store, settings, rebuild=built_now, progress=progress)
+        if settings.previews and world.rdagent_loops:
+            from dataclasses import replace
+
+            from aistock.workflows.demo_previews import seed_demo_previews
+
+            note = seed_demo_previews(store, world.data_service(), progress=progress)
+            world = replace(world, preview_note=note)
     if settings.paper:
         from dataclasses import replace
 
