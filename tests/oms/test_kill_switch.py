@@ -8,6 +8,8 @@ restart until a person releases it.
 
 from __future__ import annotations
 
+import itertools
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +27,7 @@ from aistock.store.tables import TradeOrder
 from aistock.trading.gateways.miniqmt.gateway import wait_for
 from aistock.trading.monitoring import MonitoringService, MonitorKind
 from aistock.trading.oms.manager import OrderRefused
-from aistock.trading.risk.kill_switch import KillSwitch, ReleaseNotConfirmed
+from aistock.trading.risk.kill_switch import SWEEP_ATTEMPTS, KillSwitch, ReleaseNotConfirmed
 from aistock.trading.risk.state import TradingStateService, write_request
 
 
@@ -74,49 +76,64 @@ def test_engage_while_sending_and_filling(
     rig, _, kill, monitoring = halted_rig
     orders = _orders(rig, liquid_codes)
     sent: list[str] = []
+    refused_before: list[str] = []
     refused_after: list[str] = []
-    engaged = threading.Event()
+    halting = threading.Event()
     stop = threading.Event()
+    # The exchange keeps trading but never reaches the close: an order sent after 15:00 would be
+    # rejected by the exchange ("非交易时间"), which is not what this test is about.
+    last_minute = len(rig.counter.market.minutes) - 30
 
     def send() -> None:
-        for order in orders:
+        # The sender never runs out of orders, so it is still trying after the halt however long
+        # the sweep takes on this machine.
+        for order in itertools.cycle(orders):
             if stop.is_set():
                 return
             try:
                 sent.append(rig.oms.place_order(order))
             except OrderRefused as exc:
-                if engaged.is_set():
-                    refused_after.append(str(exc))
+                (refused_after if halting.is_set() else refused_before).append(str(exc))
             time.sleep(0.001)
 
     def tick() -> None:
         while not stop.is_set():
-            rig.counter.advance(1)
+            if rig.counter.minute < last_minute:
+                rig.counter.advance(1)
             time.sleep(0.003)
 
     threads = [threading.Thread(target=send), threading.Thread(target=tick)]
     for t in threads:
         t.start()
     assert wait_for(lambda: len(sent) >= 40, 20), "the sender never got going"
+    halting.set()
     report = kill.engage("test: runaway strategy", by="tester", source="test")
     ids_when_engaged = _client_ids(rig)
-    engaged.set()
-    time.sleep(0.3)  # the sender keeps trying for a while after the halt
+    refused_at_engage = len(refused_after)
+    assert wait_for(lambda: len(refused_after) > refused_at_engage + 20, 20), "the sender stopped trying"
     stop.set()
     for t in threads:
         t.join(10)
 
     assert report.state.state is TradingState.HALTED
+    assert refused_before == [], "nothing is refused while trading is ACTIVE"
     assert refused_after, "the sender should have kept trying and been refused"
     assert all("HALTED" in why for why in refused_after)
     # Nothing recorded or sent after engage returned.
     assert _client_ids(rig) == ids_when_engaged
     rig.settle()
     assert set(remarks_at_broker(rig.counter)) <= ids_when_engaged
-    # Every order ends cancelled or filled; none is left open.
-    assert wait_for(lambda: not rig.service.get_open_orders(ACCOUNT), 15), rig.service.get_open_orders(
-        ACCOUNT
-    )
+
+    # Every order ends cancelled or filled; none is left open. The exchange answers a cancel on its
+    # next minute (and a cancel deferred for a late broker id goes out only when the id arrives).
+    def swept() -> bool:
+        if not rig.service.get_open_orders(ACCOUNT):
+            return True
+        if rig.counter.minute < len(rig.counter.market.minutes) - 1:
+            rig.counter.advance(1)
+        return False
+
+    assert wait_for(swept, 15, interval=0.1), rig.service.get_open_orders(ACCOUNT)
     statuses = {o.status for o in rig.service.get_orders(ACCOUNT)}
     assert statuses <= {OrderStatus.CANCELLED, OrderStatus.FILLED}, statuses
     assert OrderStatus.CANCELLED in statuses and OrderStatus.FILLED in statuses
@@ -124,6 +141,7 @@ def test_engage_while_sending_and_filling(
     kinds = [e.kind for e in monitoring.events()]
     assert MonitorKind.TRADING_STATE.value in kinds and MonitorKind.KILL_SWITCH.value in kinds
     assert report.cancels_sent + report.cancels_deferred >= 1
+    assert report.failures == ()
 
 
 def test_halt_survives_a_restart_until_released(
@@ -205,4 +223,50 @@ def test_sweep_cancels_orders_that_surface_while_halted(
     rig.advance(1)
     rig.settle()
     assert not rig.service.get_open_orders(ACCOUNT)
+    rig.assert_book_equals_broker()
+
+
+@pytest.mark.parametrize("locked_calls", [2, 99])
+def test_a_cancel_that_meets_a_locked_database_is_tried_again(
+    halted_rig: tuple[Rig, TradingStateService, KillSwitch, MonitoringService],
+    liquid_codes: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    locked_calls: int,
+) -> None:
+    """On a starved machine the cancel request's write can outlast SQLite's busy timeout; the
+    sweep tries again instead of leaving the order live (and reports it only if it never goes)."""
+    rig, _, kill, _ = halted_rig
+    resting = []
+    for code in liquid_codes[:3]:
+        ref = rig.counter.market.reference(code)
+        assert ref is not None and ref.down_limit is not None
+        resting.append(rig.oms.place_order(OrderRequest(code, Side.BUY, 100, price=ref.down_limit)))
+    rig.settle()
+    real_cancel = rig.oms.cancel_order
+    calls: dict[str, int] = {}
+
+    def contended(client_order_id: str) -> None:
+        calls[client_order_id] = calls.get(client_order_id, 0) + 1
+        if client_order_id == resting[1] and calls[client_order_id] <= locked_calls:
+            raise sqlite3.OperationalError("database is locked")
+        real_cancel(client_order_id)
+
+    monkeypatch.setattr(rig.oms, "cancel_order", contended)
+    report = kill.engage("contended store", by="tester")
+    if locked_calls < SWEEP_ATTEMPTS:
+        assert report.failures == () and report.cancels_sent == 3
+        assert calls[resting[1]] == locked_calls + 1 and calls[resting[0]] == calls[resting[2]] == 1
+        rig.advance(1)
+        rig.settle()
+        assert not rig.service.get_open_orders(ACCOUNT)
+    else:  # never recorded: named in the report (the watcher's next sweep tries once more)
+        assert report.cancels_sent == 2 and calls[resting[1]] == SWEEP_ATTEMPTS
+        assert len(report.failures) == 1 and resting[1] in report.failures[0]
+        assert "database is locked" in report.failures[0]
+        assert "failed" in report.describe()
+        monkeypatch.setattr(rig.oms, "cancel_order", real_cancel)
+        assert kill.sweep() == 1
+        rig.advance(1)
+        rig.settle()
+        assert not rig.service.get_open_orders(ACCOUNT)
     rig.assert_book_equals_broker()

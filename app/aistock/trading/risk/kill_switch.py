@@ -25,6 +25,11 @@ from aistock.trading.oms import rows
 from aistock.trading.oms.manager import OrderAlreadyFinal, OrderManager, OrderRefused
 from aistock.trading.risk.state import StateSnapshot, TradingStateService, read_request
 
+SWEEP_ATTEMPTS = 6
+"""Passes over the cancels that failed before their request was recorded (then: a failure)."""
+SWEEP_RETRY_PAUSE_S = 0.1
+"""Pause before the second pass; it grows by this much each pass (0.1 + 0.2 + … ≈ 1.5 s in all)."""
+
 
 class ReleaseNotConfirmed(AistockError):
     """Releasing the kill-switch needs an explicit confirmation."""
@@ -142,36 +147,60 @@ class KillSwitch:
 
     def _sweep(self, *, only_new: bool = False) -> _Sweep:
         result = _Sweep()
-        gap = 1.0 / self.cancel_rate_per_second
         with self._sweep_lock:
             for manager in self.managers:
                 with manager.store.session() as session:
-                    open_rows = [
+                    pending = [
                         # An algo parent is addressed by its task id, not a broker order id.
-                        (r.client_order_id, r.broker_order_id or r.algo_task_id, r.cancel_requested)
+                        (r.client_order_id, r.broker_order_id or r.algo_task_id)
                         for r in rows.open_orders(session, manager.account_id)
+                        if not (only_new and r.cancel_requested)
                     ]
-                for client_order_id, broker_id, asked in open_rows:
-                    if only_new and asked:
-                        continue
-                    if result.sent and self._clock() - result.last_sent_at < gap:
-                        time.sleep(max(0.0, gap - (self._clock() - result.last_sent_at)))
-                    try:
-                        manager.cancel_order(client_order_id)
-                    except OrderAlreadyFinal:  # it became final meanwhile: nothing to cancel
-                        continue
-                    except OrderRefused as exc:
-                        result.failures.append(f"{client_order_id}: {exc}")
-                        continue
-                    except Exception as exc:  # the link is down: the request stays on the order
-                        result.failures.append(f"{client_order_id}: {exc}")
-                        continue
-                    if broker_id is None:
-                        result.deferred += 1
-                    else:
-                        result.sent += 1
-                        result.last_sent_at = self._clock()
+                # A cancel whose request could not even be recorded (the database stayed locked
+                # past its busy timeout on a starved machine) is tried again: a sweep must not
+                # leave a live order behind because of a moment of contention.
+                for attempt in range(1, SWEEP_ATTEMPTS + 1):
+                    pending = self._cancel_each(manager, pending, result, final=attempt == SWEEP_ATTEMPTS)
+                    if not pending:
+                        break
+                    time.sleep(SWEEP_RETRY_PAUSE_S * attempt)
         return result
+
+    def _cancel_each(
+        self,
+        manager: OrderManager,
+        orders: Sequence[tuple[str, int | None]],
+        result: _Sweep,
+        *,
+        final: bool,
+    ) -> list[tuple[str, int | None]]:
+        """Ask for each cancel (paced); returns those to try again (a transient failure)."""
+        gap = 1.0 / self.cancel_rate_per_second
+        again: list[tuple[str, int | None]] = []
+        for client_order_id, broker_id in orders:
+            if result.sent and self._clock() - result.last_sent_at < gap:
+                time.sleep(max(0.0, gap - (self._clock() - result.last_sent_at)))
+            try:
+                manager.cancel_order(client_order_id)
+            except OrderAlreadyFinal:  # it became final meanwhile: nothing to cancel
+                continue
+            except OrderRefused as exc:
+                result.failures.append(f"{client_order_id}: {exc}")
+                continue
+            except Exception as exc:
+                # cancel_order keeps a gateway failure on the order itself (sent on reconnect), so
+                # what reaches here failed before the request was recorded: try it again.
+                if final:
+                    result.failures.append(f"{client_order_id}: {exc}")
+                else:
+                    again.append((client_order_id, broker_id))
+                continue
+            if broker_id is None:
+                result.deferred += 1
+            else:
+                result.sent += 1
+                result.last_sent_at = self._clock()
+        return again
 
     # -- requests from other processes ---------------------------------------------------------------
     def poll_requests(self) -> str:
