@@ -9,6 +9,12 @@ lives there), so slots may touch widgets. Cancelling is cooperative: the work ca
 
 Progress is throttled to at most one signal per 40 ms, so a replay reporting every minute bar
 cannot flood the event loop.
+
+Every public signal is emitted *on the GUI thread*: the worker only posts its progress and its
+outcome to the job (queued), and the job re-emits them from there. So a panel that connects to
+``succeeded`` or ``finished`` right after :meth:`JobRunner.start` returns never misses an outcome,
+however fast the work was — a worker emitting the public signals itself would race those
+connections, and a job that failed at once would leave its panel busy forever.
 """
 
 from __future__ import annotations
@@ -67,6 +73,10 @@ class Job(QObject):
     finished = Signal()
     """Always last, whatever the outcome."""
 
+    # The worker's side: posted to the GUI thread, where the public signals above are emitted.
+    _progress_posted = Signal(float, str)
+    _outcome_posted = Signal(str, object)
+
     def __init__(self, name: str, work: Work, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.name = name
@@ -79,8 +89,9 @@ class Job(QObject):
         self._done = threading.Event()
         self._last_emit = 0.0
         self._thread = threading.Thread(target=self._run, name=f"job-{name}", daemon=True)
-        # Remember the last progress as it is reported (a direct call on the worker thread).
-        self.progressed.connect(self._remember_progress, Qt.ConnectionType.DirectConnection)
+        queued = Qt.ConnectionType.QueuedConnection
+        self._progress_posted.connect(self.progressed, queued)
+        self._outcome_posted.connect(self._deliver, queued)
 
     # -- control ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -108,27 +119,36 @@ class Job(QObject):
         if fraction < 1.0 and now - self._last_emit < PROGRESS_INTERVAL_S:
             return
         self._last_emit = now
-        self.progressed.emit(max(0.0, min(1.0, float(fraction))), text)
+        self.fraction, self.text = max(0.0, min(1.0, float(fraction))), text
+        self._progress_posted.emit(self.fraction, text)
 
     def _run(self) -> None:
         try:
             result = self._work(self._progress, self.token)
         except JobCancelled:
-            self._done.set()
-            self.was_cancelled.emit()
+            outcome, payload = _CANCELLED, None
         except BaseException as exc:  # shown to the user by whoever listens to ``failed``
             log.warning("job %s failed: %s", self.name, exc, exc_info=not isinstance(exc, AistockError))
             self.error = exc
-            self._done.set()
-            self.failed.emit(exc)
+            outcome, payload = _FAILED, exc
         else:
             self.result = result
-            self._done.set()
-            self.succeeded.emit(result)
+            outcome, payload = _SUCCEEDED, result
+        self._done.set()
+        self._outcome_posted.emit(outcome, payload)
+
+    def _deliver(self, outcome: str, payload: object) -> None:
+        """On the GUI thread: the outcome's signal, then ``finished``."""
+        if outcome == _SUCCEEDED:
+            self.succeeded.emit(payload)
+        elif outcome == _FAILED:
+            self.failed.emit(payload)
+        else:
+            self.was_cancelled.emit()
         self.finished.emit()
 
-    def _remember_progress(self, fraction: float, text: str) -> None:
-        self.fraction, self.text = fraction, text
+
+_SUCCEEDED, _FAILED, _CANCELLED = "succeeded", "failed", "cancelled"
 
 
 class JobRunner(QObject):
