@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import shutil
 import subprocess
@@ -124,6 +125,39 @@ def test_ts_file_covers_every_ui_string(tmp_path: Path) -> None:
     )
     missing = set(_messages(fresh)) - set(_messages(TS_FILE))
     assert missing == set(), "run pyside6-lupdate and translate the new strings (see aistock.ui.i18n)"
+
+
+def _translate_calls_lupdate_cannot_read(path: Path) -> list[str]:
+    """Calls whose strings ``pyside6-lupdate`` would miss or file under the wrong context.
+
+    lupdate reads ``translate("Context", "text")`` (bare or as ``QCoreApplication.translate``)
+    only with two string literals, and takes a bare ``tr("a", "b")`` for (text, disambiguation)
+    with an empty context, so such a string is never found at run time and stays English.
+    """
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        literal = all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args[:2])
+        if name == "translate" and (len(node.args) < 2 or not literal):
+            found.append(f"{path.name}:{node.lineno} translate() without two string literals")
+        elif name == "tr" and isinstance(func, ast.Name):
+            found.append(f"{path.name}:{node.lineno} bare tr() alias (lupdate loses its context)")
+    return found
+
+
+def test_every_ui_string_is_written_so_lupdate_can_collect_it() -> None:
+    sources = sorted(UI_SOURCES.rglob("*.py"))
+    assert len(sources) > 40
+    offenders = [hit for path in sources for hit in _translate_calls_lupdate_cannot_read(path)]
+    assert offenders == [], "write translate('Context', 'literal text') (alias it as `translate`)"
+
+
+def test_no_collected_string_lost_its_context() -> None:
+    empty = [source for (context, source) in _messages(TS_FILE) if not context]
+    assert empty == []
 
 
 def test_language_menu_remembers_the_choice_for_next_start(

@@ -8,6 +8,10 @@ row, so a trader can approve it (all or some), reject it, and see afterwards wha
 
 The kill-switch's "reduce to cash" is the same thing with an empty target, judged as if trading
 were REDUCING (the state it must be in to be sent), and never sent without a person's approval.
+
+A plan outlives the process that made it: :meth:`OrderPlanner.proposed` lists the stored plans
+still waiting for a decision and :meth:`OrderPlanner.load` rebuilds one from its stored payload,
+so a plan proposed before a restart can still be approved (and is judged afresh when sent).
 """
 
 from __future__ import annotations
@@ -16,13 +20,17 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlmodel import col, select
 
 from aistock.core.calendar import shanghai_now
 from aistock.core.errors import AistockError
 from aistock.core.execution_policy import ExecutionPolicy, ExecutionPolicyConfig, Liquidity, ScheduledOrder
-from aistock.core.orders import OrderRequest
-from aistock.core.planning import OrderPlan, PlannerConfig, plan_orders
-from aistock.core.risk import RiskVerdict, validate
+from aistock.core.fees import Side
+from aistock.core.orders import AlgoName, AlgoSpec, OrderRequest, PriceType
+from aistock.core.planning import OrderPlan, PlannerConfig, SkippedTarget, SkipReason, plan_orders
+from aistock.core.risk import Outcome, RiskCode, RiskDecision, RiskReason, RiskVerdict, validate
 from aistock.core.trading_state import TradingState
 from aistock.store import OrderPlan as OrderPlanRow
 from aistock.store.tables import utc_now
@@ -32,6 +40,10 @@ from aistock.trading.risk.router import OrderRouter, RouteReport
 
 class PlanError(AistockError):
     """A plan that cannot be approved or sent as asked."""
+
+
+PROPOSED = "proposed"
+"""The status of a stored plan that waits for a person's decision."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +138,7 @@ class OrderPlanner:
     ) -> int:
         payload = {
             "nav": plan.nav,
+            "planned": [_order_json(o) for o in plan.orders],
             "orders": [
                 _order_json(s.request)
                 | {
@@ -136,7 +149,13 @@ class OrderPlanner:
                 for s in scheduled
             ],
             "skipped": [
-                {"code": s.code, "reason": s.reason.value, "message": s.message} for s in plan.skipped
+                {
+                    "code": s.code,
+                    "side": s.side.value if s.side is not None else None,
+                    "reason": s.reason.value,
+                    "message": s.message,
+                }
+                for s in plan.skipped
             ],
             "decisions": [
                 {
@@ -161,6 +180,49 @@ class OrderPlanner:
         assert row.id is not None
         return row.id
 
+    # -- stored plans ----------------------------------------------------------------------------------
+    def plans(
+        self, account_id: str, *, statuses: Sequence[str] | None = None, limit: int = 200
+    ) -> list[OrderPlanRow]:
+        """The account's stored plans, newest first (all statuses unless ``statuses`` is given)."""
+        query = select(OrderPlanRow).where(col(OrderPlanRow.account_id) == account_id)
+        if statuses is not None:
+            query = query.where(col(OrderPlanRow.status).in_(list(statuses)))
+        with self.engine.store.session() as session:
+            return list(session.exec(query.order_by(col(OrderPlanRow.id).desc()).limit(limit)).all())
+
+    def proposed(self, account_id: str) -> list[OrderPlanRow]:
+        """The plans still waiting for approval or rejection, newest first."""
+        return self.plans(account_id, statuses=(PROPOSED,))
+
+    def load(self, plan_id: int) -> PlannedBatch:
+        """Rebuild a stored plan as it was proposed, so it can be approved after a restart.
+
+        The approved orders come back exactly as stored (code, side, volume, price type, price,
+        strategy, algo); :meth:`execute` judges them afresh at sending time anyway. Only a plan
+        still ``proposed`` can be loaded: the others were decided and cannot be sent again.
+        """
+        return self._rebuild(plan_id, approvable=True)
+
+    def read(self, plan_id: int) -> PlannedBatch:
+        """A stored plan in any status, rebuilt to be looked at (what was proposed, and judged how)."""
+        return self._rebuild(plan_id, approvable=False)
+
+    def _rebuild(self, plan_id: int, *, approvable: bool) -> PlannedBatch:
+        with self.engine.store.session() as session:
+            row = session.get(OrderPlanRow, plan_id)
+        if row is None:
+            raise PlanError(f"there is no plan #{plan_id}", "list the proposed plans and pick one of those")
+        if approvable and row.status != PROPOSED:
+            raise PlanError(f"plan #{plan_id} is {row.status}, not proposed", "plan again and approve that")
+        try:
+            return _batch_from_payload(plan_id, row.account_id, row.kind, json.loads(row.payload_json))
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            raise PlanError(
+                f"plan #{plan_id} cannot be read back from the store ({type(exc).__name__}: {exc})",
+                "reject it and plan again",
+            ) from exc
+
     def execute(
         self, batch: PlannedBatch, router: OrderRouter, *, approved_by: str, only: Sequence[int] | None = None
     ) -> RouteReport:
@@ -171,12 +233,19 @@ class OrderPlanner:
         """
         with self.engine.store.write_session() as session:
             row = session.get(OrderPlanRow, batch.plan_id)
-            if row is None or row.status != "proposed":
+            if row is None or row.status != PROPOSED:
                 raise PlanError(
                     f"plan #{batch.plan_id} is {row.status if row else 'missing'}",
                     "plan again and approve that",
                 )
-            orders = batch.approved if only is None else [batch.approved[i] for i in only]
+            approved = batch.approved
+            if only is not None and (not only or any(not 0 <= i < len(approved) for i in only)):
+                raise PlanError(
+                    f"plan #{batch.plan_id}: the orders to send ({list(only)}) are not among its "
+                    f"{len(approved)} approved order(s)",
+                    "select at least one approved order of the plan",
+                )
+            orders = approved if only is None else [approved[i] for i in only]
             row.status = "approved"
             row.decided_by = approved_by
             row.decided_at = utc_now()
@@ -195,7 +264,7 @@ class OrderPlanner:
     def reject(self, plan_id: int, *, by: str, reason: str = "") -> None:
         with self.engine.store.write_session() as session:
             row = session.get(OrderPlanRow, plan_id)
-            if row is None or row.status != "proposed":
+            if row is None or row.status != PROPOSED:
                 raise PlanError(f"plan #{plan_id} is {row.status if row else 'missing'}", "nothing to reject")
             row.status = "rejected"
             row.decided_by = by
@@ -215,8 +284,88 @@ def _order_json(order: OrderRequest) -> dict[str, object]:
         "strategy": order.strategy,
         "algo": None
         if order.algo is None
-        else {"name": order.algo.name.value, "start": order.algo.start_time, "end": order.algo.end_time},
+        else {
+            "name": order.algo.name.value,
+            "start": order.algo.start_time,
+            "end": order.algo.end_time,
+            "params": [list(pair) for pair in order.algo.params],
+        },
     }
+
+
+def _order_from_json(data: Any) -> OrderRequest:
+    """The inverse of :func:`_order_json`; raises on anything malformed (the caller names the plan)."""
+    algo = data["algo"]
+    spec = None
+    if algo is not None:
+        spec = AlgoSpec(
+            AlgoName(algo["name"]),
+            str(algo["start"]),
+            str(algo["end"]),
+            tuple((str(key), value) for key, value in algo.get("params", [])),
+        )
+    volume = data["volume"]
+    if isinstance(volume, bool) or not isinstance(volume, int):
+        raise TypeError(f"volume {volume!r} is not a whole number")
+    return OrderRequest(
+        code=str(data["code"]),
+        side=Side(data["side"]),
+        volume=volume,
+        price_type=PriceType(data["price_type"]),
+        price=float(data["price"]),
+        strategy=str(data["strategy"]),
+        algo=spec,
+    )
+
+
+def _batch_from_payload(plan_id: int, account_id: str, kind: str, payload: Any) -> PlannedBatch:
+    """A :class:`PlannedBatch` from a stored ``order_plan`` payload (see :meth:`OrderPlanner._store`).
+
+    The verdict's decisions are stored in the batch's order (``validate`` keeps it), so decision
+    ``i`` judged scheduled order ``i``: that pairs each decision with its request again.
+    """
+    scheduled = tuple(
+        ScheduledOrder(
+            request=_order_from_json(item),
+            not_before=dt.time.fromisoformat(item["not_before"]),
+            slice_index=int(item["slice"][0]),
+            slice_count=int(item["slice"][1]),
+            rule=str(item["rule"]),
+        )
+        for item in payload["orders"]
+    )
+    stored = payload["decisions"]
+    if len(stored) != len(scheduled):
+        raise ValueError(f"{len(stored)} risk decisions for {len(scheduled)} orders")
+    decisions = []
+    for item, order in zip(stored, scheduled, strict=True):
+        outcome = Outcome(item["outcome"])
+        approved = _order_from_json(item["order"]) if item["order"] is not None else None
+        if (approved is None) != (outcome is Outcome.DENIED):
+            raise ValueError(
+                f"decision {outcome.value} for {order.request.code} with order {item['order']!r}"
+            )
+        reasons = tuple(RiskReason(RiskCode(r["code"]), str(r["message"])) for r in item["reasons"])
+        decisions.append(RiskDecision(order.request, outcome, approved, reasons))
+    skipped = tuple(
+        SkippedTarget(
+            code=str(item["code"]),
+            side=Side(item["side"]) if item.get("side") is not None else None,
+            reason=SkipReason(item["reason"]),
+            message=str(item["message"]),
+        )
+        for item in payload.get("skipped", [])
+    )
+    # Plans stored before the planned orders were kept fall back to the scheduled ones.
+    planned = payload.get("planned")
+    orders = (
+        tuple(_order_from_json(item) for item in planned)
+        if planned is not None
+        else tuple(s.request for s in scheduled)
+    )
+    nav = payload.get("nav")
+    plan = OrderPlan(orders, skipped, float(nav) if nav is not None else float("nan"))
+    return PlannedBatch(plan_id, account_id, kind, plan, scheduled, RiskVerdict(tuple(decisions)))
 
 
 def _session_time(moment: dt.datetime | None) -> dt.time | None:

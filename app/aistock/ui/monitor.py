@@ -11,7 +11,10 @@ This keeps the declaration and improves what a trader meets every day:
 * colours in the A-share convention — red for gains and buys, green for losses and sells — with
   the sign or side always in the text too, so colour is never the only cue;
 * the selection survives a refresh: rows are keyed, and the keys selected before ``set_rows``
-  are selected again after it.
+  are selected again after it;
+* optionally (``checkable=True``) a check box in the first column that picks rows for something
+  other than the selection (which curves a chart draws, say); checks are remembered by key, so
+  they survive refreshes and rows that are filtered out and come back.
 
 A monitor knows nothing about where its rows come from; panels feed it.
 """
@@ -22,7 +25,7 @@ import csv
 import datetime as dt
 import enum
 import math
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -185,21 +188,29 @@ _NUMERIC = {Kind.INT, Kind.MONEY, Kind.PRICE, Kind.SIGNED, Kind.PCT, Kind.SIGNED
 class MonitorModel(QAbstractTableModel):
     """Records in rows, :class:`Column` s in columns."""
 
+    checked_changed = Signal()
+    """The set of checked keys changed (``checkable`` models only)."""
+
     def __init__(
         self,
         columns: Sequence[Column],
         *,
         row_key: Callable[[Any], Hashable] | None = None,
         row_colour: Callable[[Any], QColor | None] | None = None,
+        checkable: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         if not columns:
             raise ValueError("a monitor needs at least one column")
+        if checkable and row_key is None:
+            raise ValueError("a checkable monitor needs a row_key: checks are remembered by key")
         self.columns: tuple[Column, ...] = tuple(columns)
         self._records: list[Any] = []
         self._row_key = row_key
         self._row_colour = row_colour
+        self.checkable = checkable
+        self._checked: set[Hashable] = set()
 
     # -- data in ---------------------------------------------------------------------------------
     def set_records(self, records: Sequence[Any]) -> None:
@@ -215,6 +226,34 @@ class MonitorModel(QAbstractTableModel):
 
     def key_of(self, record: Any) -> Hashable:
         return self._row_key(record) if self._row_key is not None else id(record)
+
+    # -- checks (checkable models) ---------------------------------------------------------------
+    def checked_keys(self) -> list[Hashable]:
+        """Keys of the checked rows present now, in record order (a remembered key whose row is
+        gone is left out, and comes back checked with its row)."""
+        return [key for key in (self.key_of(r) for r in self._records) if key in self._checked]
+
+    def remembered_keys(self) -> set[Hashable]:
+        """Every checked key, including those whose rows are not present now."""
+        return set(self._checked)
+
+    def set_checked(self, keys: Iterable[Hashable]) -> None:
+        wanted = set(keys)
+        if wanted == self._checked:
+            return
+        self._checked = wanted
+        if self._records:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._records) - 1, 0), [Qt.ItemDataRole.CheckStateRole]
+            )
+        self.checked_changed.emit()
+
+    def is_checked(self, record: Any) -> bool:
+        return self.key_of(record) in self._checked
+
+    def set_key_checked(self, key: Hashable, checked: bool) -> None:
+        """Tick or clear one key, as a click on its box does (the others keep their state)."""
+        self.set_checked(self._checked | {key} if checked else self._checked - {key})
 
     # -- Qt model API ------------------------------------------------------------------------------
     def rowCount(self, parent: _ModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
@@ -253,7 +292,32 @@ class MonitorModel(QAbstractTableModel):
             if column.kind in _NUMERIC:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.CheckStateRole and self.checkable and index.column() == 0:
+            return Qt.CheckState.Checked if self.is_checked(record) else Qt.CheckState.Unchecked
         return None
+
+    def flags(self, index: _ModelIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if self.checkable and index.isValid() and index.column() == 0:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def setData(  # noqa: N802 (Qt API)
+        self, index: _ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
+        if not (self.checkable and index.isValid() and index.column() == 0):
+            return False
+        if role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        key = self.key_of(self._records[index.row()])
+        state = Qt.CheckState(value) if isinstance(value, int) else value
+        if state == Qt.CheckState.Checked:
+            self._checked.add(key)
+        else:
+            self._checked.discard(key)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        self.checked_changed.emit()
+        return True
 
 
 class _Proxy(QSortFilterProxyModel):
@@ -273,6 +337,8 @@ class MonitorView(QWidget):
     record_activated = Signal(object)
     """A row was double-clicked or Enter was pressed on it: the record."""
     selection_changed = Signal()
+    checked_changed = Signal()
+    """A row's check box was ticked or cleared, or :meth:`set_checked` changed the checks."""
 
     def __init__(
         self,
@@ -283,11 +349,15 @@ class MonitorView(QWidget):
         row_colour: Callable[[Any], QColor | None] | None = None,
         multi_select: bool = True,
         show_filter: bool = True,
+        checkable: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(name)
-        self.model = MonitorModel(columns, row_key=row_key, row_colour=row_colour, parent=self)
+        self.model = MonitorModel(
+            columns, row_key=row_key, row_colour=row_colour, checkable=checkable, parent=self
+        )
+        self.model.checked_changed.connect(self.checked_changed)
         self.proxy = _Proxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
@@ -401,6 +471,21 @@ class MonitorView(QWidget):
                 index = self.proxy.mapFromSource(self.model.index(row, 0))
                 if index.isValid():
                     selection.select(index, flags)
+
+    def checked_keys(self) -> list[Hashable]:
+        """The checked rows' keys in record order (``checkable=True`` monitors; else empty)."""
+        return self.model.checked_keys()
+
+    def set_checked(self, keys: Iterable[Hashable]) -> None:
+        """Check exactly these keys (rows not present yet come up checked when they arrive)."""
+        self.model.set_checked(keys)
+
+    def set_key_checked(self, key: Hashable, checked: bool = True) -> None:
+        self.model.set_key_checked(key, checked)
+
+    def remembered_keys(self) -> set[Hashable]:
+        """Checked keys including rows not present now (filtered out upstream, not loaded yet)."""
+        return self.model.remembered_keys()
 
     def set_filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)

@@ -28,7 +28,7 @@ swapped behind the catalog's back is caught at load time rather than silently re
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -110,6 +110,21 @@ MLRUNS_ARTIFACTS = ("params.pkl", "dataset")
 """Files under ``mlruns/**/artifacts/`` that the model runtime loads (pickles, so hashed)."""
 
 REPORT_CATALOGS: tuple[str, ...] = (*CATALOG_NAMES, "bundles")
+
+SyncProgress = Callable[[float, str], None]
+"""``progress(fraction, stage)``: told between the stages of a sync (the window's progress bar).
+
+It may raise to cancel the sync. It is only called *before* the one write transaction, so a
+cancelled sync records nothing in the database (a bundle already extracted into the home stays
+there and is reused by the next sync).
+"""
+
+STAGE_OPEN = "opening the source"
+STAGE_READ = "reading the catalogs"
+STAGE_BUNDLES = "storing bundles"
+STAGE_WRITE = "writing the catalog"
+SYNC_STAGES: tuple[str, ...] = (STAGE_OPEN, STAGE_READ, STAGE_BUNDLES, STAGE_WRITE)
+"""The ``stage`` texts :data:`SyncProgress` hears, in order (a window words them in its language)."""
 
 
 def bundles_dir(store: Store) -> Path:
@@ -435,17 +450,26 @@ class CatalogSync:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def run(self, source: CatalogSource | str | Path, path_map: PathMap | None = None) -> SyncReport:
+    def run(
+        self,
+        source: CatalogSource | str | Path,
+        path_map: PathMap | None = None,
+        progress: SyncProgress | None = None,
+    ) -> SyncReport:
         """Sync from ``source`` (a source object, or what ``--from`` names).
 
         ``path_map`` holds explicit ``--map`` rules: they are saved (winning over inferred
-        ones) and their target directories become trusted roots. Raises
-        :class:`CatalogFormatError` (malformed file) or :class:`CatalogSourceError`
-        (unreadable source) after recording the refused run.
+        ones) and their target directories become trusted roots. ``progress`` hears the stages
+        (see :data:`SyncProgress`); an exception it raises stops the sync before anything is
+        written. Raises :class:`CatalogFormatError` (malformed file) or
+        :class:`CatalogSourceError` (unreadable source) after recording the refused run.
         """
+        report = progress or (lambda _fraction, _text: None)
         started = utc_now()
+        report(0.0, STAGE_OPEN)
         if isinstance(source, str | Path):
             source = open_source(source)
+        report(0.05, STAGE_READ)
         saved_cursors = SettingsRepository(self._store).get(CURSOR_KEY, {})
         cursors: dict[str, JsonValue] = dict(saved_cursors) if isinstance(saved_cursors, dict) else {}
         since = cursors.get(source.location)
@@ -460,6 +484,7 @@ class CatalogSync:
         except AistockError as exc:
             self._record_refused(source, started, exc)
             raise
+        report(0.5, STAGE_BUNDLES)
 
         rd_settings = RdagentSettings(self._store)
         saved_map = rd_settings.path_map()
@@ -495,18 +520,19 @@ class CatalogSync:
             new_roots.append(directory)
 
         roots = rd_settings.roots()
-        report = self._write(source, snapshot, parsed, started, final_map, roots, new_roots, stored, cursors)
+        report(0.7, STAGE_WRITE)
+        written = self._write(source, snapshot, parsed, started, final_map, roots, new_roots, stored, cursors)
         confirmed: list[str] = []
-        warnings = list(report.warnings)
+        warnings = list(written.warnings)
         for bundle_id in dict.fromkeys(m.asset_bundle_id for m, _, _, _ in stored if snapshot.kind == "url"):
             try:
                 source.confirm_bundle(bundle_id)
                 confirmed.append(bundle_id)
             except AistockError as exc:
                 warnings.append(f"bundle {bundle_id} is stored but RD-Agent was not told: {exc.what}")
-        if len(warnings) != len(report.warnings):
-            self._append_message(report.run_id, warnings[len(report.warnings) :])
-        return replace(report, warnings=tuple(warnings), bundles_confirmed=tuple(confirmed))
+        if len(warnings) != len(written.warnings):
+            self._append_message(written.run_id, warnings[len(written.warnings) :])
+        return replace(written, warnings=tuple(warnings), bundles_confirmed=tuple(confirmed))
 
     # --- refused runs ---
 
