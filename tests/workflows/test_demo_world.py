@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 from sqlmodel import select
 
+from aistock.rdagent.demo.build import load_demo_export
 from aistock.store import DataSourceRecord, Instrument, WorkstationHome, open_store
 from aistock.trading.preview.service import PreviewService
 from aistock.workflows.demo_world import DemoSettings, prepare_demo_world
@@ -72,6 +74,21 @@ def test_demo_world_trains_and_syncs_the_rdagent_export_once(tmp_path: Path) -> 
         assert "reused" in again.rdagent_note and "0 added, 0 changed" in again.rdagent_note
         assert again.preview_note == "previews: 3 instance(s) kept"
         assert (world.rdagent_export / "demo_export.json").stat().st_mtime_ns == stamp
+
+    # A moved (or copied) home keeps its trained export: same market, only its path changed.
+    moved = WorkstationHome(tmp_path / "moved").ensure()
+    shutil.copytree(home.root, moved.root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.lock"))
+    with open_store(moved) as store:
+        relocated = prepare_demo_world(moved, store, settings)
+        assert not relocated.built_now and "reused" in relocated.rdagent_note
+        export = load_demo_export(moved.demo_dir / "rdagent")
+        assert export is not None and export.provider == str(relocated.provider_dir.resolve())
+        repository = RdagentRepository(store)
+        local = [repository.local_workspace(loop) for loop in repository.loops(consumable_only=True)]
+        assert local and all(p is not None and moved.root in p.parents for p in local)
+    # The original home is untouched by the copy's rebinding.
+    original = load_demo_export(home.demo_dir / "rdagent")
+    assert original is not None and original.provider == str(world.provider_dir.resolve())
 
 
 def test_a_short_market_skips_the_rdagent_demo_with_a_note(tmp_path: Path) -> None:

@@ -197,7 +197,12 @@ def _with_rdagent(
     from dataclasses import replace
 
     from aistock.rdagent.catalog.sync import CatalogSync
-    from aistock.rdagent.demo.build import GENERATOR_VERSION, build_demo_export, load_demo_export
+    from aistock.rdagent.demo.build import (
+        GENERATOR_VERSION,
+        build_demo_export,
+        load_demo_export,
+        rebind_demo_export,
+    )
 
     if world.manifest.days < MIN_RDAGENT_DAYS:
         note = (
@@ -207,13 +212,16 @@ def _with_rdagent(
         return replace(world, rdagent_note=note)
     target = world.home.demo_dir / "rdagent"
     existing = load_demo_export(target)
+    provider = str(world.provider_dir.resolve())
     stale = (
         rebuild
         or existing is None
         or existing.generator_version != GENERATOR_VERSION
         or existing.seed != settings.seed
-        or existing.provider != str(world.provider_dir.resolve())
+        or (existing.provider != provider and existing.market_end != world.manifest.end)
     )
+    if not stale and existing is not None and existing.provider != provider:
+        existing = rebind_demo_export(existing, world.provider_dir)  # the home moved: same market
     if stale:
         export = build_demo_export(
             world.provider_dir,

@@ -85,6 +85,8 @@ class DemoExport:
     provider: str
     build_seconds: float
     generator_version: int = GENERATOR_VERSION
+    market_end: str = ""
+    """The last session of the market it was trained on (ISO date; empty in old manifests)."""
 
     @property
     def catalog_dir(self) -> Path:
@@ -106,9 +108,26 @@ def load_demo_export(root: Path) -> DemoExport | None:
             provider=str(data["provider"]),
             build_seconds=float(data["build_seconds"]),
             generator_version=int(data["generator_version"]),
+            market_end=str(data.get("market_end", "")),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def rebind_demo_export(export: DemoExport, provider: Path) -> DemoExport:
+    """Record that the export's market now lives at ``provider`` (the home was moved or copied).
+
+    The trained models do not depend on where the market's files are, only on their content, so
+    a moved home keeps its export instead of training the four loops again for minutes. The
+    caller decides that the market is the same one (same seed, same last session, not rebuilt).
+    """
+    path = export.root / MANIFEST_NAME
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["provider"] = str(provider.resolve())
+    write_json(path, data)
+    rebound = load_demo_export(export.root)
+    assert rebound is not None
+    return rebound
 
 
 def build_demo_export(
