@@ -28,7 +28,6 @@ from aistock.core.errors import AistockError
 if TYPE_CHECKING:  # only for annotations: the commands import what they use when they run
     from aistock.data.service import DataService
     from aistock.store import Store
-    from aistock.trading.preview.scheduler import PreviewScheduler
 
 app = typer.Typer(
     name="aistock",
@@ -153,64 +152,15 @@ def _print_world(world: object, database: Path, revision: str) -> None:
 
 
 def _open_window(world: object, store: Store, lang: str | None) -> int:
-    from aistock.core.modes import AccountMode
+    """The workstation on the demo world: paper account on the simulator, previews, research."""
     from aistock.ui.display_check import check_display
 
     check_display()  # before Qt: a missing X library would otherwise abort the process
-    from aistock.trading.risk.kill_switch import KillSwitch
-    from aistock.ui.app import run_workstation
-    from aistock.ui.shell_info import ShellInfo
-    from aistock.workflows.demo_world import DemoWorld
-    from aistock.workflows.paper_demo import trading_state_of
-
-    assert isinstance(world, DemoWorld)
-    database = store.path
-    state = trading_state_of(world.home, store)
-    # Honour `aistock halt` / `aistock resume` from other shells while the window is open.
-    watcher = KillSwitch(state, monitoring=state.monitoring)
-    watcher.start_watch()
-    previews = _preview_clock(world, store)
-
-    def trading_state() -> tuple[str, str]:
-        snapshot = state.current()
-        return snapshot.state.value, snapshot.describe()
-
-    m = world.manifest
-    info = ShellInfo(
-        data_source_label=f"演示行情 demo · {m.stocks} · {m.start}…{m.end}",
-        account_mode=AccountMode.PREVIEW,
-        home_dir=world.home.root,
-        database_path=database,
-        provider_dir=world.provider_dir,
-        data_as_of=m.end_date,
-        demo_facts=world.facts(),
-    )
-    try:
-        return run_workstation(
-            info,
-            world.calendar(),
-            language=lang,
-            settings_path=world.home.root / "workstation.ini",
-            trading_state=trading_state,
-        )
-    finally:
-        previews.stop()
-        watcher.stop_watch()
-
-
-def _preview_clock(world: object, store: Store) -> PreviewScheduler:
-    """Running previews catch up and refresh every minute while the window is open (off the GUI thread)."""
-    from aistock.data import DataService, QlibProviderSource
-    from aistock.selection.service import SelectionService
-    from aistock.trading.preview.scheduler import PreviewScheduler
-    from aistock.trading.preview.service import PreviewService
+    from aistock.ui.demo_launch import open_demo_launch
     from aistock.workflows.demo_world import DemoWorld
 
     assert isinstance(world, DemoWorld)
-    data = DataService(QlibProviderSource(world.provider_dir))
-    scheduler = PreviewScheduler(PreviewService(store, data, selection=lambda: SelectionService(store, data)))
-    scheduler.start(60.0)
-    return scheduler
+    return open_demo_launch(world, store).run(lang)
 
 
 @data_app.command("build-demo")

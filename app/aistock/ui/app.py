@@ -13,6 +13,7 @@ errors): a trader must know that something failed.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import sys
 import threading
@@ -23,11 +24,11 @@ from types import TracebackType
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from aistock import __version__
-from aistock.core.calendar import TradingCalendar
+from aistock.core.calendar import TradingCalendar, shanghai_now
 from aistock.core.errors import AistockError
 from aistock.ui.fonts import apply_ui_font
 from aistock.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES, install_translator, normalize_language
@@ -137,6 +138,8 @@ def run_workstation(
     trading_state: Callable[[], tuple[str, str]] | None = None,
     gateway_state: Callable[[], tuple[str, str]] | None = None,
     populate: Callable[[MainWindow], object] | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
+    after_shown: Callable[[MainWindow, object], None] | None = None,
 ) -> int:
     """Open the workstation window and run the GUI until it closes; returns the exit code.
 
@@ -144,6 +147,9 @@ def run_workstation(
     in View → Language last time (Chinese when none was). ``settings_path`` is an INI file for the
     window layout, theme and language; without it Qt's per-user default store is used.
     ``populate(window)`` adds the panels before the window shows (see ``aistock.ui.workstation_ui``).
+    ``clock`` replaces the Shanghai wall clock of the status bar (screenshots). ``after_shown(window,
+    populated)`` runs on the GUI thread once the window is up, and the window closes when it
+    returns: the screenshot tool drives the real window this way.
     """
     app = create_qapp()
     settings = open_settings(settings_path)
@@ -155,7 +161,12 @@ def run_workstation(
         aistock_log.setLevel(logging.INFO)  # the Log panel shows INFO and above
 
     window = MainWindow(
-        info, calendar, settings=settings, trading_state=trading_state, gateway_state=gateway_state
+        info,
+        calendar,
+        settings=settings,
+        trading_state=trading_state,
+        gateway_state=gateway_state,
+        clock=clock or shanghai_now,
     )
     # The panels (and whatever owns them) are built on the window before it shows; the result is
     # kept alive until the loop ends.
@@ -176,6 +187,15 @@ def run_workstation(
     window.closed.connect(finish)
     app.aboutToQuit.connect(finish)
     window.show()
+    if after_shown is not None:
+
+        def script() -> None:
+            try:
+                after_shown(window, populated)
+            finally:
+                window.close()
+
+        QTimer.singleShot(0, script)
     log.info("workstation started (%s, %s)", info.account_mode.value, info.data_source_label)
     try:
         return loop.run_until_complete(finished)
@@ -184,5 +204,5 @@ def run_workstation(
         loop.close()
         sys.excepthook = previous_hook
         asyncio.set_event_loop(None)
-        del populated
+        populated = None  # the panels go before the window
         window.deleteLater()

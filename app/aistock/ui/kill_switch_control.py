@@ -45,6 +45,25 @@ def _user() -> str:
         return "workstation"
 
 
+def engage_summary(report: KillReport) -> str:
+    """What the halt did, in the window's language (the status bar shows it after a press)."""
+    translate = QCoreApplication.translate
+    text = translate(
+        "KillSwitch", "Halted in {halted} ms; {sent} cancel(s) sent, the last after {last} ms"
+    ).format(
+        halted=f"{report.halted_after_s * 1000:.1f}",
+        sent=report.cancels_sent,
+        last=f"{report.last_cancel_after_s * 1000:.1f}",
+    )
+    if report.cancels_deferred:
+        text += translate("KillSwitch", "; {n} waiting for a broker id").format(n=report.cancels_deferred)
+    if report.failures:
+        text += translate("KillSwitch", "; {n} failed: {what}").format(
+            n=len(report.failures), what="; ".join(report.failures[:3])
+        )
+    return text
+
+
 class KillSwitchControl(QWidget):
     """The halt button (with F12) and, while halted, the release menu."""
 
