@@ -6,6 +6,10 @@ touch a widget. Their listeners here only emit a Qt signal; the bridge lives on 
 so Qt queues the call there. A burst of fills (a basket of 50 orders fills in one minute bar)
 becomes one ``account_changed`` per account per :data:`COALESCE_MS`, so the views re-read the
 book once, not fifty times.
+
+After :meth:`close` nothing more is announced, not even what was already queued: the window is
+closing and the session is about to close the store, so a late refresh would read a closed
+database.
 """
 
 from __future__ import annotations
@@ -40,9 +44,10 @@ class EngineBridge(QObject):
         self._timer.setInterval(coalesce_ms)
         self._timer.timeout.connect(self._flush)
         self._poke_account.connect(self._mark)
-        self._poke_event.connect(self.monitor_event)
-        self._poke_previews.connect(self.previews_changed)
+        self._poke_event.connect(self._relay_event)
+        self._poke_previews.connect(self._relay_previews)
         self._detach: list[Callable[[], None]] = []
+        self.closed = False
 
     # -- listeners for the engines (any thread) ------------------------------------------------------
     def book_changed(self, account_id: str) -> None:
@@ -66,18 +71,32 @@ class EngineBridge(QObject):
         self._detach.append(detach)
 
     def close(self) -> None:
+        self.closed = True
         for detach in self._detach:
             detach()
         self._detach.clear()
         self._timer.stop()
+        self._dirty.clear()
 
     # -- GUI thread ------------------------------------------------------------------------------------
     def _mark(self, account_id: str) -> None:
+        if self.closed:  # queued before close, delivered after it
+            return
         self._dirty.add(account_id)
         if not self._timer.isActive():
             self._timer.start()
 
+    def _relay_event(self, event: object) -> None:
+        if not self.closed:
+            self.monitor_event.emit(event)
+
+    def _relay_previews(self) -> None:
+        if not self.closed:
+            self.previews_changed.emit()
+
     def _flush(self) -> None:
+        if self.closed:
+            return
         dirty, self._dirty = self._dirty, set()
         for account_id in sorted(dirty):
             self.account_changed.emit(account_id)
