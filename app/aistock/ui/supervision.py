@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
+from aistock.core.fees import Side
 from aistock.core.modes import AccountMode
 from aistock.trading.monitoring import MonitoringService
 from aistock.trading.preview.service import PreviewService
@@ -148,6 +149,15 @@ class SupervisionPanel(QWidget):
         """Bring the ticket forward with the code selected, ready to type."""
         self.ticket.code_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.ticket.code_edit.selectAll()
+
+    def prepare_sell(self, code: str, sellable: int) -> None:
+        """Fill the ticket with a sell of ``sellable`` shares of ``code`` (a double-clicked position).
+
+        Nothing is sent: the trader checks the price and presses Sell, which asks to confirm.
+        """
+        self.ticket.set_order(code, Side.SELL, max(sellable, 0))
+        self.ticket.volume_spin.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.ticket.volume_spin.selectAll()
 
     def refresh(self) -> None:
         self.live.refresh()

@@ -123,6 +123,10 @@ class WorkstationUi:
             orders_dock.raise_()
             window.resizeDocks([positions_dock, orders_dock], [700, 900], Qt.Orientation.Horizontal)
             window.resizeDocks([positions_dock], [240], Qt.Orientation.Vertical)
+        # A double-clicked position fills the ticket with its sellable shares (nothing is sent).
+        self.positions_panel.view.record_activated.connect(
+            lambda record: self.supervision.prepare_sell(record.code, record.sellable)
+        )
         if desk.counter is not None:
             self.simulator = SimulatorControl(desk.counter)
             window.add_panel(
